@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from hub.demo import site
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo network (idempotent, deterministic for a given day, fake people only). "
+        "Refused unless MAILLAGE_ALLOW_DEMO_DATA is on (dev and test settings)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-accounts", action="store_true", help="do not list accounts")
+
+    def handle(self, *args, **options):
+        if not settings.MAILLAGE_ALLOW_DEMO_DATA:
+            raise CommandError(
+                "Demo data is refused on this installation: its accounts share a known password. "
+                "Use the dev settings (DJANGO_SETTINGS_MODULE=hub.settings.dev)."
+            )
+        today = timezone.localdate()
+        with transaction.atomic():
+            site.load_site(today)
+            site.load_accounts()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        if not options["quiet_accounts"]:
+            self.stdout.write(
+                f"Demo accounts (password: {settings.MAILLAGE_DEMO_PASSWORD}):"
+            )
+            for account in site.DEMO_ACCOUNTS:
+                self.stdout.write(f"  {account.username:<16} {account.description}")

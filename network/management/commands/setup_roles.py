@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from network.roles import setup_roles
+
+
+class Command(BaseCommand):
+    help = "Create or update the role groups and their permissions (idempotent)."
+
+    def handle(self, *args, **options):
+        for group in setup_roles():
+            self.stdout.write(f"{group.name}: {group.permissions.count()} permission(s)")
