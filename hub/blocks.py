@@ -28,13 +28,18 @@ class CardBlock(blocks.StructBlock):
 
 class BodyBlock(blocks.StreamBlock):
     heading = blocks.CharBlock(
-        label=_("Heading"), max_length=120, form_classname="title", template="hub/blocks/heading.html"
+        label=_("Heading"),
+        max_length=120,
+        form_classname="title",
+        template="hub/blocks/heading.html",
     )
     paragraph = blocks.RichTextBlock(
         label=_("Paragraph"), features=["h3", "bold", "italic", "link", "ol", "ul", "document-link"]
     )
     cards = blocks.ListBlock(CardBlock(), label=_("Cards"), template="hub/blocks/cards.html")
-    contacts = blocks.ListBlock(ContactBlock(), label=_("Contacts"), template="hub/blocks/contacts.html")
+    contacts = blocks.ListBlock(
+        ContactBlock(), label=_("Contacts"), template="hub/blocks/contacts.html"
+    )
 
     class Meta:
         block_counts = {}

@@ -89,7 +89,11 @@ class NetworkSettings(BaseSiteSetting):
     panels = [
         FieldPanel("network_name"),
         MultiFieldPanel(
-            [FieldPanel("contact_email"), FieldPanel("contact_phone"), FieldPanel("contact_address")],
+            [
+                FieldPanel("contact_email"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_address"),
+            ],
             heading=_("Contact"),
         ),
         FieldPanel("emergency_notice"),

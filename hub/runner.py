@@ -7,6 +7,7 @@ Used by `make run`. In production, run each piece under your service manager ins
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,9 +51,10 @@ class Runner:
             web.append("--noreload")
         self.start("web", web)
         self.start("worker", ["db_worker", "--interval", "1"])
+        pids = " ".join(f"{name}={child.pid}" for name, child in self.children.items())
         print(
             f"[maillage] web http://{self.host}:{self.port}/, task worker and due jobs "
-            f"every {self.due_jobs_interval:g} s started; Ctrl-C stops all three.",
+            f"every {self.due_jobs_interval:g} s started ({pids}); Ctrl-C stops all three.",
             flush=True,
         )
         exit_code = 0
@@ -77,10 +79,8 @@ class Runner:
             _signal_group(child, signal.SIGINT)
         deadline = time.monotonic() + 10
         for child in self.children.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             # Whatever the child spawned and left behind goes too.
             _signal_group(child, signal.SIGKILL)
             child.wait()
@@ -88,10 +88,8 @@ class Runner:
 
 
 def _signal_group(child: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ class LoginView(auth_views.LoginView):
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
-    """"Mon parcours": the panels that the installed apps register, in their order."""
+    """ "Mon parcours": the panels that the installed apps register, in their order."""
 
     template_name = "hub/dashboard.html"
 

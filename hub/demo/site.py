@@ -31,28 +31,52 @@ class DemoAccount:
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount(
-        "coordination", "Claire", "Dumont", "claire.dumont@chaudfontaine.example",
-        roles.NETWORK_COORDINATION, "coordination du réseau (Chaudfontaine), accès à /admin/",
+        "coordination",
+        "Claire",
+        "Dumont",
+        "claire.dumont@chaudfontaine.example",
+        roles.NETWORK_COORDINATION,
+        "coordination du réseau (Chaudfontaine), accès à /admin/",
     ),
     DemoAccount(
-        "coord-esneux", "Marc", "Halleux", "marc.halleux@esneux.example",
-        roles.COMMUNE_COORDINATOR, "coordinateur communal d'Esneux, accès à /admin/",
+        "coord-esneux",
+        "Marc",
+        "Halleux",
+        "marc.halleux@esneux.example",
+        roles.COMMUNE_COORDINATOR,
+        "coordinateur communal d'Esneux, accès à /admin/",
     ),
     DemoAccount(
-        "referente", "Nadia", "Lambert", "nadia.lambert@cpas-sprimont.example",
-        roles.REFERENT, "référente d'organisation (CPAS de Sprimont)",
+        "referente",
+        "Nadia",
+        "Lambert",
+        "nadia.lambert@cpas-sprimont.example",
+        roles.REFERENT,
+        "référente d'organisation (CPAS de Sprimont)",
     ),
     DemoAccount(
-        "formatrice", "Isabelle", "Warnier", "isabelle.warnier@pole-ressources.example",
-        roles.TRAINER, "formatrice (Pôle Ressources)",
+        "formatrice",
+        "Isabelle",
+        "Warnier",
+        "isabelle.warnier@pole-ressources.example",
+        roles.TRAINER,
+        "formatrice (Pôle Ressources)",
     ),
     DemoAccount(
-        "animateur", "Julien", "Moreau", "julien.moreau@aywaille.example",
-        roles.FACILITATOR, "animateur de groupes de soutien",
+        "animateur",
+        "Julien",
+        "Moreau",
+        "julien.moreau@aywaille.example",
+        roles.FACILITATOR,
+        "animateur de groupes de soutien",
     ),
     DemoAccount(
-        "professionnelle", "Sophie", "Lejeune", "sophie.lejeune.demo@cpas-esneux.example",
-        roles.PROFESSIONAL, "assistante sociale (CPAS d'Esneux)",
+        "professionnelle",
+        "Sophie",
+        "Lejeune",
+        "sophie.lejeune.demo@cpas-esneux.example",
+        roles.PROFESSIONAL,
+        "assistante sociale (CPAS d'Esneux)",
     ),
 )
 
@@ -71,8 +95,11 @@ HOME_INTRO = _p(
 
 COMMUNES = (
     ("Aywaille", "CPAS, administration communale, écoles et service jeunesse."),
-    ("Chaudfontaine", "Commune coordinatrice du réseau : elle anime la coordination et le "
-     "calendrier des formations."),
+    (
+        "Chaudfontaine",
+        "Commune coordinatrice du réseau : elle anime la coordination et le "
+        "calendrier des formations.",
+    ),
     ("Esneux", "CPAS, écoles, accueil temps libre et groupes de parole pour enfants."),
     ("Sprimont", "CPAS, plan de cohésion sociale et écoles communales."),
     ("Trooz", "CPAS, administration communale et partenaires de l'aide à la jeunesse."),

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import DATABASES, STATIC_ROOT, VAR_DIR
 
 DEBUG = False
 SECRET_KEY = "test-only-key-maillage-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -24,3 +24,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("MAILLAGE_TEST_DB", str(VAR_DIR / "test.sqlite3"))
     }
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["loggers"]["django_tasks"]["level"] = "WARNING"  # noqa: F405

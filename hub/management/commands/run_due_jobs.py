@@ -15,5 +15,7 @@ class Command(BaseCommand):
             if outcome.enqueued:
                 self.stdout.write(f"enqueued {outcome.job.key} (task {outcome.task_id})")
             elif options["verbosity"] > 1 and outcome.next_due_at:
-                when = formats.date_format(timezone.localtime(outcome.next_due_at), "SHORT_DATETIME_FORMAT")
+                when = formats.date_format(
+                    timezone.localtime(outcome.next_due_at), "SHORT_DATETIME_FORMAT"
+                )
                 self.stdout.write(f"not due {outcome.job.key} (next {when})")

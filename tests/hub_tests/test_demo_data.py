@@ -1,0 +1,69 @@
+"""`load_demo_data`: the contract accounts, idempotent, refused where it is unsafe."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from wagtail.models import Page, Revision
+
+from hub.demo.site import DEMO_ACCOUNTS
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT_USERNAMES = {
+    "coordination",
+    "coord-esneux",
+    "referente",
+    "formatrice",
+    "animateur",
+    "professionnelle",
+}
+
+
+def _snapshot():
+    users = get_user_model().objects.order_by("username")
+    return {
+        "users": [
+            (u.username, u.email, u.password, tuple(u.groups.values_list("name", flat=True)))
+            for u in users
+        ],
+        "pages": list(Page.objects.order_by("path").values_list("path", "title", "slug", "live")),
+        "revisions": Revision.objects.count(),
+        "home_body": json.dumps(list(Page.objects.get(depth=2).specific.body.raw_data)),
+    }
+
+
+def test_contract_accounts_exist_with_the_demo_password(demo_data):
+    user_model = get_user_model()
+    assert set(user_model.objects.values_list("username", flat=True)) >= CONTRACT_USERNAMES
+    for account in DEMO_ACCOUNTS:
+        user = user_model.objects.get(username=account.username)
+        assert user.check_password("demo-maillage")
+        assert user.email.endswith(".example")
+        assert list(user.groups.values_list("name", flat=True)) == [account.role.name]
+        assert not user.is_superuser
+
+
+def test_running_it_twice_changes_nothing(demo_data):
+    before = _snapshot()
+    call_command("load_demo_data", "--quiet-accounts", verbosity=0)
+    assert _snapshot() == before
+
+
+def test_if_empty_leaves_an_existing_database_alone(db):
+    get_user_model().objects.create_user("quelqu-un", password="x")
+    call_command("load_demo_data", "--if-empty", verbosity=0)
+    assert not get_user_model().objects.filter(username="coordination").exists()
+
+
+def test_refused_when_demo_data_is_not_allowed(db, settings):
+    settings.MAILLAGE_ALLOW_DEMO_DATA = False
+    with pytest.raises(CommandError, match="refused"):
+        call_command("load_demo_data", verbosity=0)
+    assert not get_user_model().objects.exists()
+
+
+def test_fake_people_only(demo_data):
+    for email in get_user_model().objects.values_list("email", flat=True):
+        assert email.endswith(".example"), email
