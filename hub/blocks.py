@@ -40,6 +40,3 @@ class BodyBlock(blocks.StreamBlock):
     contacts = blocks.ListBlock(
         ContactBlock(), label=_("Contacts"), template="hub/blocks/contacts.html"
     )
-
-    class Meta:
-        block_counts = {}

@@ -15,8 +15,11 @@ from django.http import HttpRequest
 
 
 class _Keyed(Protocol):
-    key: str
-    order: int
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def order(self) -> int: ...
 
 
 T = TypeVar("T", bound=_Keyed)

@@ -65,3 +65,39 @@ def demo_data(db):
     from django.core.management import call_command
 
     call_command("load_demo_data", "--quiet-accounts", verbosity=0)
+
+
+_serialized_contents: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_serialized_test_database(django_db_setup, django_db_blocker):
+    """Keep what the migrations wrote (root page, home page, locale, collection).
+
+    Django restores it for `serialized_rollback` tests from an attribute of the connection,
+    but Playwright's greenlets give the test another connection object without it.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents:
+            _serialized_contents[alias] = contents
+
+
+@pytest.fixture
+def migrated_data(transactional_db):
+    """In a transactional test, the data of the migrations, even after an earlier flush."""
+    from django.core.management import call_command
+    from django.db import connection
+    from wagtail.models import Page
+
+    contents = _serialized_contents.get(connection.alias)
+    if contents is None:
+        return
+    if not Page.objects.exists():
+        # Post-migrate handlers ran after the last flush: start again from empty tables.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(contents)
+    # Let Django's own teardown flush and restore the right way from now on.
+    connection._test_serialized_contents = contents

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -97,9 +98,11 @@ TEMPLATES = [
 ]
 
 
-def database_config(url: str) -> dict:
+def database_config(url: str) -> dict[str, Any]:
     """Parse DATABASE_URL; SQLite gets IMMEDIATE transactions and a busy timeout (DESIGN)."""
-    config = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
@@ -200,7 +203,7 @@ WAGTAIL_TIME_FORMAT = "%H:%M"
 MAILLAGE_ALLOW_DEMO_DATA = False
 MAILLAGE_DEMO_PASSWORD = "demo-maillage"
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},

@@ -22,7 +22,8 @@ from network.tasks import clear_expired_sessions_task
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback: the flush after the test must not take the migrations’ pages away.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
 ]
 
@@ -63,7 +64,7 @@ def _get(url: str):
         return None
 
 
-def test_make_run_serves_the_site_and_its_worker_processes_queued_tasks(tmp_path):
+def test_make_run_serves_the_site_and_its_worker_processes_queued_tasks(tmp_path, migrated_data):
     if connection.vendor == "sqlite":
         # Let the child processes see this test's writes at once.
         connection.close()
