@@ -57,6 +57,9 @@ class ContentPage(Page):
 class NetworkSettings(BaseSiteSetting):
     """What every page's footer shows: whom to contact, and the legal pages."""
 
+    # The footer links to both pages on every request: fetch them with the settings.
+    select_related = ["privacy_page", "accessibility_page"]
+
     network_name = models.CharField(
         _("network name"), max_length=160, default="Réseau intrafamilial Secova"
     )
