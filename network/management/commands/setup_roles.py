@@ -7,5 +7,8 @@ class Command(BaseCommand):
     help = "Create or update the role groups and their permissions (idempotent)."
 
     def handle(self, *args, **options):
-        for group in setup_roles():
+        groups = setup_roles()
+        if options["verbosity"] < 1:
+            return
+        for group in groups:
             self.stdout.write(f"{group.name}: {group.permissions.count()} permission(s)")
