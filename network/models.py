@@ -1,0 +1,277 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+DOMAIN_RE = r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.[a-z0-9-]{1,63})+$"
+
+
+class Commune(models.Model):
+    """A municipality of the network; coordinators and organisations are scoped by it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    is_coordinating = models.BooleanField(
+        _("coordinates the network"),
+        default=False,
+        help_text=_("The commune that coordinates the network (Chaudfontaine for Secova)."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)
+        super().save(*args, **kwargs)
+
+
+class OrganisationKind(models.TextChoices):
+    CPAS = "cpas", _("CPAS (public social welfare centre)")
+    MUNICIPALITY = "municipality", _("Municipal administration")
+    POLICE = "police", _("Police victim assistance")
+    SCHOOL = "school", _("School")
+    PMS = "pms", _("PMS centre")
+    ONE = "one", _("ONE (birth and childhood office)")
+    YOUTH_AID = "youth_aid", _("SAJ/SPJ (youth aid and protection)")
+    HOSPITAL = "hospital", _("Hospital")
+    FAMILY_PLANNING = "family_planning", _("Family-planning centre")
+    YOUTH_SERVICE = "youth_service", _("Youth service")
+    TRAINING = "training", _("Training provider")
+    ASSOCIATION = "association", _("Association")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """A partner organisation; it serves one or several communes."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
+    communes = models.ManyToManyField(
+        Commune, verbose_name=_("communes served"), related_name="organisations"
+    )
+    email = models.EmailField(_("general e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email_domains = models.CharField(
+        _("e-mail domains for automatic approval"),
+        max_length=400,
+        blank=True,
+        help_text=_(
+            "Comma-separated, e.g. cpas-esneux.be. A person registering with an address of "
+            "one of these domains is approved at once; others wait for a coordinator."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.email_domains.split(",") if d.strip()]
+
+    def clean(self) -> None:
+        validator = RegexValidator(DOMAIN_RE)
+        for domain in self.domain_list:
+            try:
+                validator(domain)
+            except ValidationError:
+                raise ValidationError(
+                    {"email_domains": _("“%(domain)s” is not a domain name.") % {"domain": domain}}
+                ) from None
+        self.email_domains = ", ".join(self.domain_list)
+
+    def approves_email(self, email: str) -> bool:
+        domain = email.rsplit("@", 1)[-1].strip().lower()
+        return domain in self.domain_list
+
+
+class MemberStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Registration rejected")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+class MemberProfile(models.Model):
+    """What the network knows of a professional, next to their Django user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="member_profile",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    function = models.CharField(_("function"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    communes = models.ManyToManyField(
+        Commune,
+        verbose_name=_("communes of action"),
+        related_name="members",
+        blank=True,
+        help_text=_(
+            "Where the person works. For a commune coordinator: the communes they coordinate."
+        ),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=[("fr", "Français"), ("en", "English")],
+        default="fr",
+    )
+    notify_by_email = models.BooleanField(_("e-mail notifications"), default=True)
+    notify_reminders = models.BooleanField(_("reminders before sessions"), default=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    deactivated_at = models.DateTimeField(
+        _("deactivated at"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def audit_subject_user_id(self) -> int:
+        return self.user_id
+
+    def scope_communes(self):
+        """Communes this member belongs to: those their organisation serves and their own."""
+        return Commune.objects.filter(
+            models.Q(organisations__members=self) | models.Q(members=self)
+        ).distinct()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join; only a hash of its token is stored."""
+
+    email = models.EmailField(_("e-mail"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    function = models.CharField(_("function"), max_length=120, blank=True)
+    role = models.CharField(_("role"), max_length=40, default="professional")
+    communes = models.ManyToManyField(Commune, verbose_name=_("communes of action"), blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return _("Invitation #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return _("Accepted")
+        if self.revoked_at:
+            return _("Revoked")
+        if self.expires_at <= timezone.now():
+            return _("Expired")
+        return _("Pending")
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, from where; never the content (append-only)."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True, editable=False)
+    actor_key = models.CharField(_("actor"), max_length=64, blank=True, db_index=True)
+    actor_role = models.CharField(_("actor's role"), max_length=60, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_key = models.CharField(_("object"), max_length=64, blank=True, db_index=True)
+    origin = models.CharField(_("origin"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_key}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit log is append-only.")
