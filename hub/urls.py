@@ -52,6 +52,7 @@ urlpatterns = [
     path("langue/", set_language, name="set_language"),
     path("mon-parcours/", views.DashboardView.as_view(), name="dashboard"),
     *auth_patterns,
+    path("", include("network.urls")),
 ]
 
 if settings.DEBUG:

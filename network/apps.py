@@ -13,9 +13,40 @@ class NetworkConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from . import registries
+        from . import permissions, registries, roles, rules
+        from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
         from .panels import account_panel_context
         from .tasks import clear_expired_sessions_task
+
+        permissions.register(Commune, rules.CommuneRule())
+        permissions.register(Organisation, rules.OrganisationRule())
+        permissions.register(MemberProfile, rules.MemberRule())
+        permissions.register(Invitation, rules.InvitationRule())
+        permissions.register(AuditEntry, rules.AuditRule())
+
+        network_models = ("commune", "organisation", "memberprofile", "invitation")
+        roles.grant(
+            roles.NETWORK_COORDINATION,
+            *[
+                f"maillage_network.{verb}_{model}"
+                for model in network_models
+                for verb in ("add", "change", "view")
+            ],
+            "maillage_network.delete_organisation",
+            "maillage_network.view_auditentry",
+        )
+        roles.grant(
+            roles.COMMUNE_COORDINATOR,
+            "maillage_network.view_commune",
+            "maillage_network.add_organisation",
+            "maillage_network.change_organisation",
+            "maillage_network.view_organisation",
+            "maillage_network.change_memberprofile",
+            "maillage_network.view_memberprofile",
+            "maillage_network.add_invitation",
+            "maillage_network.change_invitation",
+            "maillage_network.view_invitation",
+        )
 
         registries.dashboard_panels.register(
             registries.DashboardPanel(

@@ -147,7 +147,7 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
         allowed = [a for a in actions if self.user_has_permission(user, a)]
         if not allowed:
             return self.model._default_manager.none()
-        queryset = visible(user, self.model, allowed[0])
-        for action in allowed[1:]:
-            queryset = queryset | visible(user, self.model, action)
-        return queryset.distinct()
+        condition = models.Q(pk__in=[])
+        for action in allowed:
+            condition |= models.Q(pk__in=visible(user, self.model, action).values("pk"))
+        return self.model._default_manager.filter(condition)

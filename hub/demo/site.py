@@ -72,9 +72,9 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
     DemoAccount(
         "professionnelle",
-        "Sophie",
-        "Lejeune",
-        "sophie.lejeune.demo@cpas-esneux.example",
+        "Camille",
+        "Renson",
+        "camille.renson@cpas-esneux.example",
         roles.PROFESSIONAL,
         "assistante sociale (CPAS d'Esneux)",
     ),

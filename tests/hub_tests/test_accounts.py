@@ -30,16 +30,16 @@ def test_professional_signs_in_and_lands_on_her_path(client, demo_data):
 
     page = client.get("/mon-parcours/").content.decode()
     assert "<h1>Mon parcours</h1>" in page
-    assert "Bonjour Sophie" in page
+    assert "Bonjour Camille" in page
     assert "Mon compte" in page
-    assert "Sophie Lejeune" in page
+    assert "Camille Renson" in page
     assert "Professionnel·le" in page
 
 
 def test_sign_in_with_email_in_any_case(client, demo_data):
     response = client.post(
         "/connexion/",
-        {"username": "  Sophie.Lejeune.Demo@CPAS-Esneux.example ", "password": PASSWORD},
+        {"username": "  Camille.Renson@CPAS-Esneux.example ", "password": PASSWORD},
     )
     assert response.status_code == 302
 
@@ -95,15 +95,13 @@ def test_navigation_shows_my_path_only_when_signed_in(client, demo_data):
 
 
 def test_password_reset_by_email_in_french(client, demo_data):
-    response = client.post(
-        "/mot-de-passe/oublie/", {"email": "sophie.lejeune.demo@cpas-esneux.example"}
-    )
+    response = client.post("/mot-de-passe/oublie/", {"email": "camille.renson@cpas-esneux.example"})
     assert response.status_code == 302
     assert response["Location"] == "/mot-de-passe/oublie/envoye/"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "Maillage : choisissez un nouveau mot de passe"
-    assert "Bonjour Sophie Lejeune" in message.body
+    assert "Bonjour Camille Renson" in message.body
     link = re.search(r"https?://[^/]+(/mot-de-passe/reinitialiser/\S+)", message.body).group(1)
 
     form = client.get(link, follow=True)

@@ -15,7 +15,7 @@ def test_measure_writes_contract_fields(tmp_path, monkeypatch):
         description="a list comprehension",
         run=lambda: [i * i for i in range(1000)],
         baseline_name="bare_loop",
-        baseline=lambda: [i for i in range(1000)],
+        baseline=lambda: list(range(1000)),
         runs=6,
         warmup=1,
         extra={"rows_per_s": 1.0},

@@ -41,8 +41,8 @@ def test_professional_signs_in_through_the_front_end(page: Page, site):
     expect(page).to_have_url(site + "/")
     page.get_by_role("link", name="Mon parcours").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon parcours")
-    expect(page.get_by_text("Bonjour Sophie, voici où vous en êtes.")).to_be_visible()
-    expect(page.get_by_role("region", name="Mon compte")).to_contain_text("Sophie Lejeune")
+    expect(page.get_by_text("Bonjour Camille, voici où vous en êtes.")).to_be_visible()
+    expect(page.get_by_role("region", name="Mon compte")).to_contain_text("Camille Renson")
     expect(page.get_by_role("link", name="Mon parcours")).to_have_attribute("aria-current", "page")
 
     page.get_by_role("button", name="Se déconnecter").click()

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from hub.demo import site
+from hub.demo import network, site
 
 
 class Command(BaseCommand):
@@ -35,6 +35,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             site.load_site(today)
             site.load_accounts()
+            communes = network.load_communes()
+            organisations = network.load_organisations(communes)
+            network.load_members(communes, organisations, today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self._list_accounts()

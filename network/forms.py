@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
+
+from .models import Commune, MemberProfile, Organisation
+from .services import INVITABLE_ROLES
+
+
+class PasswordPairMixin(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def password_user(self) -> User:
+        """A throw-away user so that similarity checks see the person's names and e-mail."""
+        data = self.cleaned_data
+        return User(
+            username=data.get("email", ""),
+            email=data.get("email", ""),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                password_validation.validate_password(first, self.password_user())
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class RegistrationForm(PasswordPairMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Professional e-mail"),
+        help_text=_("With your organisation's address your account is active at once."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(is_active=True),
+        empty_label=_("Choose your organisation"),
+    )
+    function = forms.CharField(label=_("Function"), max_length=120)
+    phone = forms.CharField(label=_("Professional phone"), max_length=40, required=False)
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "function",
+        "phone",
+        "password1",
+        "password2",
+    ]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip()
+
+
+class AcceptInvitationForm(PasswordPairMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+
+    field_order = ["first_name", "last_name", "password1", "password2"]
+
+    def __init__(self, *args, invitation=None, **kwargs):
+        self.invitation = invitation
+        super().__init__(*args, **kwargs)
+
+    def password_user(self) -> User:
+        user = super().password_user()
+        if self.invitation is not None:
+            user.email = user.username = self.invitation.email
+        return user
+
+
+class ProfileForm(forms.ModelForm):
+    """What a member edits about themself on /mon-compte/."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+
+    class Meta:
+        model = MemberProfile
+        fields = ["function", "phone", "preferred_language", "notify_by_email", "notify_reminders"]
+
+    field_order = ["first_name", "last_name", *Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].initial = self.instance.user.first_name
+        self.fields["last_name"].initial = self.instance.user.last_name
+
+    def save(self, commit: bool = True) -> MemberProfile:
+        profile = super().save(commit=commit)
+        user = profile.user
+        user.first_name = self.cleaned_data["first_name"].strip()
+        user.last_name = self.cleaned_data["last_name"].strip()
+        if commit:
+            user.save(update_fields=["first_name", "last_name"])
+        return profile
+
+
+class InviteForm(forms.Form):
+    """The coordinator's invitation form; organisations are limited to their scope."""
+
+    email = forms.EmailField(label=_("E-mail"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none()
+    )
+    function = forms.CharField(label=_("Function"), max_length=120, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(key, role.label) for key, role in INVITABLE_ROLES.items()],
+        initial="professional",
+    )
+    communes = forms.ModelMultipleChoiceField(
+        label=_("Communes of action"),
+        queryset=Commune.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is not None:
+            self.fields["organisation"].queryset = organisations

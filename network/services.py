@@ -1,0 +1,310 @@
+"""Member use cases: invite, accept, register, approve, deactivate. Typed, atomic, no request."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from . import audit, emails, roles
+from .exceptions import EmailAlreadyUsed, InvitationUnusable, NotAllowed
+from .models import (
+    Commune,
+    Invitation,
+    MemberProfile,
+    MemberStatus,
+    Organisation,
+    hash_token,
+)
+from .permissions import can
+from .signals import member_deactivated, member_joined
+
+INVITATION_VALIDITY = timedelta(days=14)
+INVITABLE_ROLES = {
+    role.key: role
+    for role in (roles.PROFESSIONAL, roles.REFERENT, roles.TRAINER, roles.FACILITATOR)
+}
+
+
+def _email_taken(email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
+
+
+def _username_for(email: str) -> str:
+    base = email.strip().lower()[:150]
+    user_model = get_user_model()
+    candidate, suffix = base, 1
+    while user_model.objects.filter(username=candidate).exists():
+        suffix += 1
+        candidate = f"{base[:140]}-{suffix}"
+    return candidate
+
+
+def _coordinator_emails(organisation: Organisation) -> list[str]:
+    """Commune coordinators of the organisation's communes, else the network coordination."""
+    user_model = get_user_model()
+    coordinators = user_model.objects.filter(
+        is_active=True,
+        groups__name=roles.COMMUNE_COORDINATOR.name,
+        member_profile__communes__in=organisation.communes.all(),
+    ).distinct()
+    addresses = [u.email for u in coordinators if u.email]
+    if not addresses:
+        addresses = list(
+            user_model.objects.filter(is_active=True, groups__name=roles.NETWORK_COORDINATION.name)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    return addresses
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: Invitation
+    url: str
+
+
+@transaction.atomic
+def invite_member(
+    actor: AbstractUser,
+    *,
+    email: str,
+    organisation: Organisation,
+    first_name: str = "",
+    last_name: str = "",
+    function: str = "",
+    role: str = roles.PROFESSIONAL.key,
+    communes: list[Commune] | None = None,
+) -> SentInvitation:
+    """Invite someone by e-mail; a pending invitation to the same address is replaced."""
+    if not can(actor, "change", organisation):
+        raise NotAllowed()
+    if role not in INVITABLE_ROLES:
+        raise NotAllowed()
+    email = email.strip()
+    if _email_taken(email):
+        raise EmailAlreadyUsed()
+    now = timezone.now()
+    Invitation.objects.pending().filter(email__iexact=email).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        organisation=organisation,
+        function=function,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=actor,
+        created_at=now,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    if communes:
+        invitation.communes.set(communes)
+    url = reverse("network:accept_invitation", kwargs={"token": token})
+    emails.send(
+        [email],
+        "network/emails/invitation",
+        {
+            "invitation": invitation,
+            "url": url,
+            "inviter": actor.get_full_name() or actor.get_username(),
+        },
+    )
+    audit.record("member.invite", invitation, actor=actor, origin="admin")
+    return SentInvitation(invitation, url)
+
+
+@transaction.atomic
+def revoke_invitation(actor: AbstractUser, invitation: Invitation) -> None:
+    if not can(actor, "change", invitation):
+        raise NotAllowed()
+    if invitation.is_usable:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record("member.invitation_revoked", invitation, actor=actor, origin="admin")
+
+
+def find_invitation(token: str) -> Invitation:
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    if invitation is None or not invitation.is_usable:
+        raise InvitationUnusable()
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(
+    token: str, *, first_name: str, last_name: str, password: str
+) -> AbstractUser:
+    """Create the account the invitation describes; an invitation works once."""
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    if invitation is None or not invitation.is_usable:
+        raise InvitationUnusable()
+    if _email_taken(invitation.email):
+        raise EmailAlreadyUsed()
+    now = timezone.now()
+    user = get_user_model().objects.create_user(
+        username=_username_for(invitation.email),
+        email=invitation.email,
+        password=password,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+    )
+    profile = MemberProfile.objects.create(
+        user=user,
+        organisation=invitation.organisation,
+        function=invitation.function,
+        status=MemberStatus.ACTIVE,
+        approved_at=now,
+    )
+    profile.communes.set(invitation.communes.all())
+    role = INVITABLE_ROLES.get(invitation.role, roles.PROFESSIONAL)
+    user.groups.add(Group.objects.get_or_create(name=role.name)[0])
+    invitation.accepted_at = now
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    audit.record("member.invitation_accepted", profile, actor=user, origin="web")
+    member_joined.send(sender=MemberProfile, user=user)
+    return user
+
+
+@transaction.atomic
+def register_member(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    organisation: Organisation,
+    function: str,
+    phone: str,
+    password: str,
+) -> MemberProfile:
+    """Self-registration: approved at once for a declared e-mail domain, else pending."""
+    email = email.strip()
+    if _email_taken(email):
+        raise EmailAlreadyUsed()
+    approved = organisation.approves_email(email)
+    now = timezone.now()
+    user = get_user_model().objects.create_user(
+        username=_username_for(email),
+        email=email,
+        password=password,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        is_active=approved,
+    )
+    profile = MemberProfile.objects.create(
+        user=user,
+        organisation=organisation,
+        function=function,
+        phone=phone,
+        status=MemberStatus.ACTIVE if approved else MemberStatus.PENDING,
+        approved_at=now if approved else None,
+    )
+    if approved:
+        user.groups.add(Group.objects.get_or_create(name=roles.PROFESSIONAL.name)[0])
+        member_joined.send(sender=MemberProfile, user=user)
+    else:
+        emails.send(
+            _coordinator_emails(organisation),
+            "network/emails/registration_pending",
+            {"profile": profile, "url": reverse("network_members:index") + "?status=pending"},
+        )
+    audit.record(
+        "member.registered" if approved else "member.registration_requested",
+        profile,
+        actor=None,
+        origin="web",
+    )
+    return profile
+
+
+@transaction.atomic
+def approve_registration(actor: AbstractUser, profile: MemberProfile) -> None:
+    if not can(actor, "change", profile) or profile.user_id == actor.pk:
+        raise NotAllowed()
+    profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != MemberStatus.PENDING:
+        return
+    profile.status = MemberStatus.ACTIVE
+    profile.approved_at = timezone.now()
+    profile.save(update_fields=["status", "approved_at"])
+    user = profile.user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    user.groups.add(Group.objects.get_or_create(name=roles.PROFESSIONAL.name)[0])
+    emails.send(
+        [user.email],
+        "network/emails/registration_approved",
+        {"profile": profile, "url": reverse("login")},
+        language=profile.preferred_language,
+    )
+    audit.record("member.approved", profile, actor=actor, origin="admin")
+    member_joined.send(sender=MemberProfile, user=user)
+
+
+@transaction.atomic
+def reject_registration(actor: AbstractUser, profile: MemberProfile) -> None:
+    if not can(actor, "change", profile) or profile.user_id == actor.pk:
+        raise NotAllowed()
+    profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != MemberStatus.PENDING:
+        return
+    profile.status = MemberStatus.REJECTED
+    profile.save(update_fields=["status"])
+    emails.send(
+        [profile.user.email],
+        "network/emails/registration_rejected",
+        {"profile": profile},
+        language=profile.preferred_language,
+    )
+    audit.record("member.rejected", profile, actor=actor, origin="admin")
+
+
+def end_sessions(user: AbstractUser) -> int:
+    """Delete the login sessions of a user (database sessions store the user id inside)."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def deactivate_member(actor: AbstractUser, profile: MemberProfile) -> None:
+    """Deactivate: no more sign-in, sessions ended, feed tokens revoked (via the signal)."""
+    if not can(actor, "change", profile) or profile.user_id == actor.pk:
+        raise NotAllowed()
+    profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
+    user = profile.user
+    profile.status = MemberStatus.DEACTIVATED
+    profile.deactivated_at = timezone.now()
+    profile.save(update_fields=["status", "deactivated_at"])
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    end_sessions(user)
+    audit.record("member.deactivated", profile, actor=actor, origin="admin")
+    member_deactivated.send(sender=MemberProfile, user=user, actor=actor)
+
+
+@transaction.atomic
+def reactivate_member(actor: AbstractUser, profile: MemberProfile) -> None:
+    if not can(actor, "change", profile) or profile.user_id == actor.pk:
+        raise NotAllowed()
+    profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != MemberStatus.DEACTIVATED:
+        return
+    profile.status = MemberStatus.ACTIVE
+    profile.deactivated_at = None
+    profile.save(update_fields=["status", "deactivated_at"])
+    profile.user.is_active = True
+    profile.user.save(update_fields=["is_active"])
+    audit.record("member.reactivated", profile, actor=actor, origin="admin")
