@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -101,7 +102,9 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your profile is saved."))
         language = form.cleaned_data["preferred_language"]
-        response.set_cookie("maillage_language", language, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
         return response
 
     def get_success_url(self):

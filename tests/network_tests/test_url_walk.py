@@ -1,0 +1,306 @@
+"""The URL walk: every URL pattern of the project, front end and Wagtail admin, side views
+included, is requested by every role for an object outside that role's scope.
+
+Each pattern must be classified below. A new view that is not (a new viewset, a new page)
+makes `test_every_pattern_is_classified` fail until someone decides what protects it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from network.models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
+
+pytestmark = pytest.mark.django_db
+
+ROLES = {
+    "professionnelle": "professional",
+    "referente": "referent",
+    "formatrice": "trainer",
+    "animateur": "facilitator",
+    "coord-esneux": "commune coordinator (Esneux)",
+    "coordination": "network coordination",
+}
+DENIED = {302, 403, 404, 405}
+
+# Our admin viewsets: namespace -> how to find an object outside the scope of `username`.
+# The network coordination sees every commune, so nothing is outside its scope there.
+
+
+def _member_outside(username):
+    return (
+        MemberProfile.objects.filter(organisation__name="CPAS d'Aywaille")
+        .exclude(user__username=username)
+        .first()
+    )
+
+
+def _organisation_outside(username):
+    return Organisation.objects.get(name="CPAS d'Aywaille")
+
+
+def _commune_outside(username):
+    return Commune.objects.get(name="Aywaille")
+
+
+def _invitation_outside(username):
+    invitation = Invitation.objects.filter(organisation__name="CPAS d'Aywaille").first()
+    if invitation is None:
+        invitation = Invitation.objects.create(
+            email="hors-champ@cpas-aywaille.example",
+            organisation=Organisation.objects.get(name="CPAS d'Aywaille"),
+            token_hash="0" * 64,
+            expires_at="2099-01-01T00:00:00Z",
+        )
+    return invitation
+
+
+def _audit_entry(username):
+    return AuditEntry.objects.create(action="test.walk", object_type="test", object_key="1")
+
+
+def _user_outside(username):
+    return get_user_model().objects.get(username="pro-02")
+
+
+SCOPED = {
+    # namespace: (object finder, url names that are public within the network by rule)
+    "network_members": (_member_outside, set()),
+    "network_organisations": (
+        _organisation_outside,
+        # OrganisationRule: the list of partner organisations is known to every member.
+        {"index", "index_results", "history", "history_results", "usage"},
+    ),
+    "network_communes": (
+        _commune_outside,
+        {"index", "index_results", "history", "history_results", "usage"},
+    ),
+    "network_audit": (_audit_entry, set()),
+    "network_privacy": (_user_outside, set()),
+}
+# Per extra URL of a viewset, the object it takes when it is not the viewset's own model.
+EXTRA_OBJECTS = {"network_members:revoke_invitation": _invitation_outside}
+
+# Wagtail's own admin: protected by Wagtail's permissions, which our roles do not get
+# (except the network coordination: pages, images, documents and the network settings).
+WAGTAIL_NAMESPACES = (
+    "wagtailadmin",
+    "wagtailimages",
+    "wagtaildocs",
+    "wagtailusers",
+    "wagtailsites",
+    "wagtailredirects",
+    "wagtailforms",
+    "wagtailsettings",
+    "wagtailsnippets",
+    "wagtailembeds",
+    "wagtailcore",
+    "wagtail",
+)
+# Reachable by any user with admin access: nothing in them belongs to a commune.
+ANY_ADMIN_USER = {
+    # Choosers browse the site's public pages and let editors build links.
+    "wagtailadmin_choose_page",
+    "wagtailadmin_choose_page_child",
+    "wagtailadmin_choose_page_search",
+    "wagtailadmin_choose_page_external_link",
+    "wagtailadmin_choose_page_email_link",
+    "wagtailadmin_choose_page_phone_link",
+    "wagtailadmin_choose_page_anchor_link",
+    "wagtailadmin_home",
+    "wagtailadmin_account",
+    "wagtailadmin_login",
+    "wagtailadmin_logout",
+    "wagtailadmin_password_reset",
+    "wagtailadmin_password_reset_done",
+    "wagtailadmin_password_reset_confirm",
+    "wagtailadmin_password_reset_complete",
+    "wagtailadmin_javascript_catalog",
+    "wagtailadmin_sprite",
+    "wagtailadmin_icons",
+    "wagtailadmin_dismissibles",
+    "wagtailadmin_search",
+    "wagtailadmin_activity",
+    "wagtailadmin_editing_sessions:ping",
+    "wagtailadmin_editing_sessions:release",
+    "wagtailadmin_reports:index",
+    "wagtailadmin_tag_autocomplete",
+    "wagtailadmin_api:listing",
+    "wagtailadmin_api:detail",
+    "wagtailadmin_api:find",
+}
+NOT_REQUESTED = {
+    # Wagtail's deliberate error page (raises an exception to test error monitoring).
+    "wagtailadmin_error_test",
+    # A confirmation dialog that says "cancel the workflow of <page title>?" and checks the
+    # permission when posted; page titles are public, nothing of a commune is shown.
+    "wagtailadmin_pages:confirm_workflow_cancellation",
+}
+# The front end, by name: who may reach it.
+FRONT_END = {
+    "wagtail_serve": "public pages (the CMS decides, no personal data)",
+    "wagtaildocs_serve": "documents: Wagtail's collection privacy",
+    "wagtaildocs_authenticate_with_password": "Wagtail's password restriction form",
+    "wagtailcore_authenticate_with_password": "Wagtail's password restriction form",
+    "wagtailcore_login": "public sign-in for restricted pages",
+    "set_language": "public: language switcher",
+    "login": "public",
+    "logout": "public (POST)",
+    "password_reset": "public",
+    "password_reset_done": "public",
+    "password_reset_confirm": "token in the URL; a wrong token is refused",
+    "password_reset_complete": "public",
+    "password_change": "the signed-in person only, no object in the URL",
+    "password_change_done": "the signed-in person only",
+    "dashboard": "the signed-in person only, no object in the URL",
+    "network:register": "public",
+    "network:accept_invitation": "token in the URL; a wrong token answers 404",
+    "network:profile": "the signed-in person only, no object in the URL",
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            child_ns = namespace
+            if pattern.namespace:
+                child_ns = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), child_ns)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or ""
+            yield prefix + str(pattern.pattern), f"{namespace}:{name}" if namespace else name
+
+
+def all_patterns():
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+def classify(route, name):
+    namespace = name.split(":")[0]
+    base = re.sub(r"_\w+$", "", namespace) if namespace.startswith("network_privacy") else namespace
+    if base in SCOPED or namespace.startswith("network_privacy"):
+        return "scoped"
+    if name in FRONT_END:
+        return "front"
+    if namespace.startswith(WAGTAIL_NAMESPACES) or name.startswith(WAGTAIL_NAMESPACES):
+        return "wagtail"
+    if route.startswith("admin/") and not name:
+        return "wagtail"  # Wagtail's admin 404 handlers
+    return None
+
+
+def build_url(route: str, value) -> str:
+    url = route
+    url = re.sub(r"<(?:\w+:)?\w+>", str(value), url)
+    url = url.replace("^", "").replace("$", "")
+    url = re.sub(r"\(\?P<\w+>[^)]*\)", str(value), url)
+    url = re.sub(r"\(\?:\[\\w\\-\]\+/\)\*", "", url)
+    url = re.sub(r"\((?:\\d\+|\[0-9\]\+)\)", str(value), url)
+    url = re.sub(r"\([^)]*\)", "x", url)
+    url = url.replace("\\", "")
+    return "/" + url.lstrip("/")
+
+
+def test_every_pattern_is_classified(capsys):
+    unclassified = [
+        f"{route}  [{name}]" for route, name in all_patterns() if classify(route, name) is None
+    ]
+    assert unclassified == [], (
+        "Unclassified URL patterns: decide what protects them:\n" + "\n".join(unclassified)
+    )
+
+
+def _denied(client, url, who, what) -> str | None:
+    """None when `who` is kept out of `url`, else what went wrong."""
+    response = client.get(url)
+    if response.status_code not in DENIED:
+        return f"{who} reached {what}: {url} -> {response.status_code}"
+    if response.status_code == 302:
+        location = response["Location"]
+        if not ("login" in location or "connexion" in location or location.startswith("/admin")):
+            return f"{who}: {url} redirects to {location}"
+    return None
+
+
+def walk(client, roles=ROLES):
+    """Request every pattern as every role; return (covered, failures)."""
+    from hub.models import HomePage
+
+    home_pk = HomePage.objects.get().pk
+    covered = []
+    failures = []
+    patterns = all_patterns()
+    for username, role in roles.items():
+        client.logout()
+        assert client.login(username=username, password="demo-maillage")
+        for route, name in patterns:
+            kind = classify(route, name)
+            has_object = "<" in route or "(" in route
+            namespace, _, url_name = name.rpartition(":")
+            if kind == "scoped":
+                base = "network_privacy" if namespace.startswith("network_privacy") else namespace
+                finder, public = SCOPED[base]
+                if username == "coordination":
+                    covered.append((route, name, role, "in scope: every commune"))
+                    continue
+                if url_name in public:
+                    continue
+                outside = EXTRA_OBJECTS.get(name, finder)(username)
+                if not has_object and username == "coord-esneux":
+                    # A listing or a form: allowed, but nothing of another commune may show.
+                    response = client.get(build_url(route, 0))
+                    if response.status_code == 200 and base == "network_members":
+                        if str(outside) in response.content.decode():
+                            failures.append(f"{username} sees {outside} in {name}")
+                    elif response.status_code not in DENIED | {200}:
+                        failures.append(f"{username}: {name} -> {response.status_code}")
+                    covered.append((route, name, role, "listing scoped"))
+                    continue
+                url = build_url(route, outside.pk)
+                failures.append(_denied(client, url, username, name))
+                covered.append((route, name, role, "denied"))
+            elif kind == "wagtail":
+                if name in ANY_ADMIN_USER or name in NOT_REQUESTED or username == "coordination":
+                    continue
+                url = build_url(route, home_pk)
+                if role in ("commune coordinator (Esneux)",) and not has_object:
+                    # Admin access without Wagtail permissions: listings are allowed to be empty.
+                    response = client.get(url)
+                    assert response.status_code != 500, url
+                    continue
+                failures.append(_denied(client, url, username, name))
+                covered.append((route, name, role, "denied"))
+    return covered, [failure for failure in failures if failure]
+
+
+def test_url_walk(client, demo_data, capsys):
+    covered, failures = walk(client)
+    assert failures == [], "\n".join(failures)
+    with capsys.disabled():
+        patterns = {(r, n) for r, n, _, _ in covered}
+        print(f"\nURL walk: {len(patterns)} patterns covered for {len(ROLES)} roles")
+        for route, name in sorted({(r, n) for r, n, _, _ in covered}):
+            print(f"  {name:<55} /{route}")
+
+
+def test_url_walk_fails_when_a_rule_lets_everything_through(client, demo_data):
+    """Replace the member rule by one that scopes nothing: the walk must notice."""
+    from network import permissions
+    from network.permissions import Rule
+
+    class Everything(Rule):
+        def scope(self, user, action, queryset):
+            return queryset
+
+    original = permissions.rule_for(MemberProfile)
+    permissions._rules[MemberProfile] = Everything()
+    try:
+        _covered, failures = walk(client, {"coord-esneux": ROLES["coord-esneux"]})
+    finally:
+        permissions._rules[MemberProfile] = original
+    assert any("network_members:edit" in failure for failure in failures)
+    assert any("sees" in failure and "network_members:index" in failure for failure in failures)
