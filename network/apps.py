@@ -16,7 +16,7 @@ class NetworkConfig(AppConfig):
         from . import permissions, registries, roles, rules
         from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
         from .panels import account_panel_context
-        from .tasks import clear_expired_sessions_task
+        from .tasks import clear_expired_sessions_task, purge_audit_log_task
 
         permissions.register(Commune, rules.CommuneRule())
         permissions.register(Organisation, rules.OrganisationRule())
@@ -63,5 +63,13 @@ class NetworkConfig(AppConfig):
                 description=_("Delete expired login sessions"),
                 interval=timedelta(hours=6),
                 task=clear_expired_sessions_task,
+            )
+        )
+        registries.due_jobs.register(
+            registries.DueJob(
+                key="network.purge_audit_log",
+                description=_("Delete audit entries older than the audit log's retention"),
+                interval=timedelta(days=1),
+                task=purge_audit_log_task,
             )
         )

@@ -9,3 +9,18 @@ def clear_expired_sessions_task() -> None:
     """Delete expired login sessions, so that a signed-out device leaves nothing behind."""
     engine = import_module(settings.SESSION_ENGINE)
     engine.SessionStore.clear_expired()
+
+
+@task()
+def purge_audit_log_task() -> int:
+    """The audit log has its own retention: entries older than it are deleted, oldest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .models import AuditEntry
+
+    cutoff = timezone.now() - timedelta(days=settings.MAILLAGE_AUDIT_RETENTION_DAYS)
+    # QuerySet.delete() bypasses AuditEntry.delete(), which refuses single deletions.
+    deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -202,6 +202,8 @@ WAGTAIL_TIME_FORMAT = "%H:%M"
 # Maillage
 MAILLAGE_ALLOW_DEMO_DATA = False
 MAILLAGE_DEMO_PASSWORD = "demo-maillage"
+# The audit log is kept five years (accountability), then purged by run_due_jobs.
+MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAYS", str(5 * 365)))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -269,3 +269,18 @@ def test_audit_log_is_for_the_network_coordination_and_holds_no_names(client, si
     entry = AuditEntry.objects.first()
     with pytest.raises(Exception):
         entry.save()
+
+
+def test_audit_log_is_purged_after_its_retention(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from network.tasks import purge_audit_log_task
+
+    settings.MAILLAGE_AUDIT_RETENTION_DAYS = 30
+    old = AuditEntry.objects.create(action="old", at=timezone.now() - timedelta(days=31))
+    recent = AuditEntry.objects.create(action="recent", at=timezone.now() - timedelta(days=29))
+    purge_audit_log_task.enqueue()
+    assert not AuditEntry.objects.filter(pk=old.pk).exists()
+    assert AuditEntry.objects.filter(pk=recent.pk).exists()
