@@ -13,7 +13,7 @@ class NetworkConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from . import permissions, registries, roles, rules
+        from . import permissions, privacy, registries, roles, rules
         from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
         from .panels import account_panel_context
         from .tasks import clear_expired_sessions_task, purge_audit_log_task
@@ -23,6 +23,7 @@ class NetworkConfig(AppConfig):
         permissions.register(MemberProfile, rules.MemberRule())
         permissions.register(Invitation, rules.InvitationRule())
         permissions.register(AuditEntry, rules.AuditRule())
+        privacy.register_defaults()
 
         network_models = ("commune", "organisation", "memberprofile", "invitation")
         roles.grant(

@@ -181,8 +181,7 @@ def all_patterns():
 
 def classify(route, name):
     namespace = name.split(":")[0]
-    base = re.sub(r"_\w+$", "", namespace) if namespace.startswith("network_privacy") else namespace
-    if base in SCOPED or namespace.startswith("network_privacy"):
+    if namespace in SCOPED or name.startswith("network_privacy_"):
         return "scoped"
     if name in FRONT_END:
         return "front"
@@ -242,7 +241,9 @@ def walk(client, roles=ROLES):
             has_object = "<" in route or "(" in route
             namespace, _, url_name = name.rpartition(":")
             if kind == "scoped":
-                base = "network_privacy" if namespace.startswith("network_privacy") else namespace
+                base = namespace
+                if name.startswith("network_privacy_"):  # plain URL names, no namespace
+                    base, url_name = "network_privacy", name.removeprefix("network_privacy_")
                 finder, public = SCOPED[base]
                 if username == "coordination":
                     covered.append((route, name, role, "in scope: every commune"))
