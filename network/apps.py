@@ -16,7 +16,11 @@ class NetworkConfig(AppConfig):
         from . import permissions, privacy, registries, roles, rules
         from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
         from .panels import account_panel_context
-        from .tasks import clear_expired_sessions_task, purge_audit_log_task
+        from .tasks import (
+            clear_expired_sessions_task,
+            clear_old_login_attempts_task,
+            purge_audit_log_task,
+        )
 
         permissions.register(Commune, rules.CommuneRule())
         permissions.register(Organisation, rules.OrganisationRule())
@@ -72,5 +76,13 @@ class NetworkConfig(AppConfig):
                 description=_("Delete audit entries older than the audit log's retention"),
                 interval=timedelta(days=1),
                 task=purge_audit_log_task,
+            )
+        )
+        registries.due_jobs.register(
+            registries.DueJob(
+                key="network.clear_old_login_attempts",
+                description=_("Delete failed sign-in attempts older than a day"),
+                interval=timedelta(hours=6),
+                task=clear_old_login_attempts_task,
             )
         )

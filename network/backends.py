@@ -18,3 +18,8 @@ class UsernameOrEmailBackend(ModelBackend):
                 return user
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def normalised_username(request, credentials) -> str:
+    """django-axes counts failures per name typed, whatever its case or spaces."""
+    return (credentials or {}).get("username", "").strip().lower()

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 DOMAIN_RE = r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.[a-z0-9-]{1,63})+$"
 
@@ -234,7 +235,7 @@ class Invitation(models.Model):
         return _("Invitation #%(pk)s") % {"pk": self.pk}
 
     @property
-    def status(self) -> str:
+    def status(self) -> StrOrPromise:
         if self.accepted_at:
             return _("Accepted")
         if self.revoked_at:

@@ -83,12 +83,12 @@ def visible(user, model: type[models.Model], action: str = "view") -> models.Que
 
 @dataclass(frozen=True)
 class Standing:
-    roles: frozenset[str]
+    role_names: frozenset[str]
     commune_ids: frozenset[int]  # communes they coordinate (commune coordinators)
     organisation_id: int | None
 
     def has(self, role: roles.Role) -> bool:
-        return role.name in self.roles
+        return role.name in self.role_names
 
 
 def standing(user) -> Standing:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.urls import reverse
@@ -73,7 +73,7 @@ class SentInvitation:
 
 @transaction.atomic
 def invite_member(
-    actor: AbstractUser,
+    actor: User,
     *,
     email: str,
     organisation: Organisation,
@@ -123,7 +123,7 @@ def invite_member(
 
 
 @transaction.atomic
-def revoke_invitation(actor: AbstractUser, invitation: Invitation) -> None:
+def revoke_invitation(actor: User, invitation: Invitation) -> None:
     if not can(actor, "change", invitation):
         raise NotAllowed()
     if invitation.is_usable:
@@ -140,9 +140,7 @@ def find_invitation(token: str) -> Invitation:
 
 
 @transaction.atomic
-def accept_invitation(
-    token: str, *, first_name: str, last_name: str, password: str
-) -> AbstractUser:
+def accept_invitation(token: str, *, first_name: str, last_name: str, password: str) -> User:
     """Create the account the invitation describes; an invitation works once."""
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
     if invitation is None or not invitation.is_usable:
@@ -227,7 +225,7 @@ def register_member(
 
 
 @transaction.atomic
-def approve_registration(actor: AbstractUser, profile: MemberProfile) -> None:
+def approve_registration(actor: User, profile: MemberProfile) -> None:
     if not can(actor, "change", profile) or profile.user_id == actor.pk:
         raise NotAllowed()
     profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
@@ -251,7 +249,7 @@ def approve_registration(actor: AbstractUser, profile: MemberProfile) -> None:
 
 
 @transaction.atomic
-def reject_registration(actor: AbstractUser, profile: MemberProfile) -> None:
+def reject_registration(actor: User, profile: MemberProfile) -> None:
     if not can(actor, "change", profile) or profile.user_id == actor.pk:
         raise NotAllowed()
     profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
@@ -268,7 +266,7 @@ def reject_registration(actor: AbstractUser, profile: MemberProfile) -> None:
     audit.record("member.rejected", profile, actor=actor, origin="admin")
 
 
-def end_sessions(user: AbstractUser) -> int:
+def end_sessions(user: User) -> int:
     """Delete the login sessions of a user (database sessions store the user id inside)."""
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
@@ -279,7 +277,7 @@ def end_sessions(user: AbstractUser) -> int:
 
 
 @transaction.atomic
-def deactivate_member(actor: AbstractUser, profile: MemberProfile) -> None:
+def deactivate_member(actor: User, profile: MemberProfile) -> None:
     """Deactivate: no more sign-in, sessions ended, feed tokens revoked (via the signal)."""
     if not can(actor, "change", profile) or profile.user_id == actor.pk:
         raise NotAllowed()
@@ -296,7 +294,7 @@ def deactivate_member(actor: AbstractUser, profile: MemberProfile) -> None:
 
 
 @transaction.atomic
-def reactivate_member(actor: AbstractUser, profile: MemberProfile) -> None:
+def reactivate_member(actor: User, profile: MemberProfile) -> None:
     if not can(actor, "change", profile) or profile.user_id == actor.pk:
         raise NotAllowed()
     profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)

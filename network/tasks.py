@@ -24,3 +24,17 @@ def purge_audit_log_task() -> int:
     # QuerySet.delete() bypasses AuditEntry.delete(), which refuses single deletions.
     deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def clear_old_login_attempts_task() -> int:
+    """Failed sign-ins are only needed while they can lock an account: keep them one day."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt, AccessFailureLog
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(days=1)
+    deleted = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    return deleted
