@@ -7,6 +7,7 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 from hub.models import ContentPage, HomePage
+from network.models import MemberProfile, Organisation
 
 
 def seed(scale: int) -> dict[str, int]:
@@ -29,7 +30,7 @@ def seed(scale: int) -> dict[str, int]:
     users = 200 * scale
     user_model = get_user_model()
     have = user_model.objects.filter(username__startswith="bench-").count()
-    user_model.objects.bulk_create(
+    created = user_model.objects.bulk_create(
         user_model(
             username=f"bench-{index}",
             email=f"pro{index}@bench.example",
@@ -38,4 +39,17 @@ def seed(scale: int) -> dict[str, int]:
         )
         for index in range(have, users)
     )
-    return {"scale": scale, "content_pages": pages, "users": users}
+    # Each bench professional is a member of one organisation, round-robin.
+    organisations = list(Organisation.objects.order_by("pk"))
+    MemberProfile.objects.bulk_create(
+        MemberProfile(user=user, organisation=organisations[index % len(organisations)])
+        for index, user in enumerate(
+            user_model.objects.filter(pk__in=[u.pk for u in created]).order_by("pk")
+        )
+    )
+    return {
+        "scale": scale,
+        "content_pages": pages,
+        "users": users,
+        "members": MemberProfile.objects.count(),
+    }

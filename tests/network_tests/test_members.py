@@ -284,3 +284,23 @@ def test_audit_log_is_purged_after_its_retention(settings):
     purge_audit_log_task.enqueue()
     assert not AuditEntry.objects.filter(pk=old.pk).exists()
     assert AuditEntry.objects.filter(pk=recent.pk).exists()
+
+
+def test_member_listing_query_count_does_not_grow_with_members(client, signed_in, demo_data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signed_in("coord-esneux")
+    organisation = Organisation.objects.get(name="CPAS d'Esneux")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/membres/").status_code == 200
+        return len(queries)
+
+    client.get("/admin/membres/")
+    small = count()
+    for index in range(6):
+        user = User.objects.create_user(f"extra-{index}", email=f"extra{index}@cpas-esneux.example")
+        MemberProfile.objects.create(user=user, organisation=organisation)
+    assert count() == small
