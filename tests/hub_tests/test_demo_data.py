@@ -67,3 +67,38 @@ def test_refused_when_demo_data_is_not_allowed(db, settings):
 def test_fake_people_only(demo_data):
     for email in get_user_model().objects.values_list("email", flat=True):
         assert email.endswith(".example"), email
+
+
+def test_demo_network_has_the_sample_files_organisations_and_its_people(demo_data):
+    import csv
+    from pathlib import Path
+
+    from network.models import Commune, MemberProfile, Organisation
+
+    sample = (
+        Path(__file__).resolve().parents[3] / "shared" / "data" / "imports" / "membres-exemple.csv"
+    )
+    names = {
+        "Administration communale d'Aywaille",
+        "CPAS d'Esneux",
+        "CPAS de Trooz",
+        "Zone de police Secova — Service d'assistance policière aux victimes",
+        "École communale de Sprimont",
+    }
+    if sample.exists():
+        with sample.open(encoding="cp1252", newline="") as handle:
+            names = {row["Organisation"] for row in csv.DictReader(handle, delimiter=";")}
+    assert names <= set(Organisation.objects.values_list("name", flat=True))
+    assert list(Commune.objects.values_list("name", flat=True)) == [
+        "Aywaille",
+        "Chaudfontaine",
+        "Esneux",
+        "Sprimont",
+        "Trooz",
+    ]
+    police = Organisation.objects.get(kind="police")
+    assert police.communes.count() == 5
+    assert MemberProfile.objects.filter(user__username__startswith="pro-").count() == 40
+    assert MemberProfile.objects.filter(user__groups__name="Animateur·rice").count() == 8
+    assert MemberProfile.objects.filter(user__groups__name="Formateur·rice").count() == 2
+    assert MemberProfile.objects.filter(user__groups__name="Référent·e d'organisation").count() == 5
