@@ -938,32 +938,36 @@ def _register_network(reg: PrivacyRegistry) -> None:
 
 def _register_login_throttling(reg: PrivacyRegistry) -> None:
     """django-axes keeps failed sign-ins (name typed, IP address) to throttle guessing."""
-    names = ("axes.AccessAttempt", "axes.AccessFailureLog", "axes.AccessLog")
-    for name in names:
+    for name in ("axes.AccessAttempt", "axes.AccessFailureLog", "axes.AccessLog"):
         model = _installed(name)
-        if model is None:
-            continue
-
-        def rows(user, model=model):
-            identifiers = [user.get_username(), user.email]
-            query = models.Q()
-            for identifier in filter(None, identifiers):
-                query |= models.Q(username__iexact=identifier)
-            return model._default_manager.filter(query) if query else model._default_manager.none()
-
-        reg.register(
-            model,
-            purpose=_("Throttling repeated failed sign-ins, to protect accounts from guessing."),
-            legal_basis=SECURITY,
-            retention=_("One day, then deleted by the due jobs; erased with the account."),
-            export=lambda user, rows=rows: [
-                values(a, ["username", "ip_address", "attempt_time"]) for a in rows(user)
-            ],
-            erase=lambda user, rows=rows: _deleted(rows(user)),
-        )
+        if model is not None:
+            _register_attempts(reg, model)
     expiration = _installed("axes.AccessAttemptExpiration")
     if expiration is not None:
         reg.declare_no_personal_data(expiration, "an expiry time linked to a sign-in attempt")
+
+
+def _register_attempts(reg: PrivacyRegistry, model: Any) -> None:
+    def rows(user) -> models.QuerySet:
+        query = models.Q()
+        for identifier in filter(None, (user.get_username(), user.email)):
+            query |= models.Q(username__iexact=identifier)
+        return model._default_manager.filter(query) if query else model._default_manager.none()
+
+    def export(user) -> list[Row]:
+        return [values(a, ["username", "ip_address", "attempt_time"]) for a in rows(user)]
+
+    def erase(user) -> int:
+        return _deleted(rows(user))
+
+    reg.register(
+        model,
+        purpose=_("Throttling repeated failed sign-ins, to protect accounts from guessing."),
+        legal_basis=SECURITY,
+        retention=_("One day, then deleted by the due jobs; erased with the account."),
+        export=export,
+        erase=erase,
+    )
 
 
 def register_defaults(reg: PrivacyRegistry | None = None) -> PrivacyRegistry:
