@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django.utils.text import slugify
 
 from network import roles
 from network.models import (
@@ -291,14 +292,10 @@ def load_members(
             password_hash,
         )
     # Registrations with an address the organisation has not declared: awaiting approval.
-    for number, (org_name, address) in enumerate(
-        (
-            ("CPAS d'Esneux", "m.delcour@webmail.example"),
-            ("École communale d'Esneux", "l.bastin@webmail.example"),
-        )
-    ):
+    for number, org_name in enumerate(("CPAS d'Esneux", "École communale d'Esneux")):
         first, last = _person(index)
         index += 1
+        address = f"{slugify(first)}.{slugify(last)}@webmail.example"
         _ensure_member(
             f"attente-{number + 1}",
             first,
