@@ -36,6 +36,7 @@ class NetworkConfig(AppConfig):
                 f"maillage_network.{verb}_{model}"
                 for model in network_models
                 for verb in ("add", "change", "view")
+                if (verb, model) != ("add", "memberprofile")  # members are invited
             ],
             "maillage_network.delete_organisation",
             "maillage_network.view_auditentry",

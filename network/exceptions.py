@@ -26,3 +26,10 @@ class EmailAlreadyUsed(NetworkError):
     default_message = _(
         "An account already uses this e-mail address. Sign in, or reset your password."
     )
+
+
+class RegistrationLinkUnusable(NetworkError):
+    default_message = _(
+        "This confirmation link is not valid: it is incomplete, was already used or is more "
+        "than three days old. Register again, or sign in if your account is active."
+    )

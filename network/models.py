@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 DOMAIN_RE = r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.[a-z0-9-]{1,63})+$"
+# Anyone can have an address there: never a proof of belonging to an organisation.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    """gmail.com googlemail.com hotmail.com hotmail.be hotmail.fr outlook.com outlook.be
+    outlook.fr live.com live.be msn.com yahoo.com yahoo.fr yahoo.be icloud.com me.com
+    aol.com gmx.com gmx.net gmx.fr proton.me protonmail.com skynet.be telenet.be
+    proximus.be voo.be scarlet.be orange.fr free.fr laposte.net mail.com yandex.com""".split()
+)
 
 
 class Commune(models.Model):
@@ -98,6 +105,16 @@ class Organisation(models.Model):
                 raise ValidationError(
                     {"email_domains": _("“%(domain)s” is not a domain name.") % {"domain": domain}}
                 ) from None
+            if domain in PUBLIC_MAIL_DOMAINS:
+                raise ValidationError(
+                    {
+                        "email_domains": _(
+                            "“%(domain)s” is a public mail service: anyone can have an address "
+                            "there, so it cannot approve registrations."
+                        )
+                        % {"domain": domain}
+                    }
+                )
         self.email_domains = ", ".join(self.domain_list)
 
     def approves_email(self, email: str) -> bool:
@@ -150,6 +167,9 @@ class MemberProfile(models.Model):
         _("status"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.ACTIVE
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    email_confirmed_at = models.DateTimeField(
+        _("e-mail confirmed at"), null=True, blank=True, editable=False
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
     deactivated_at = models.DateTimeField(
         _("deactivated at"), null=True, blank=True, editable=False

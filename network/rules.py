@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from . import roles
+from .models import Commune, Organisation
 from .permissions import Rule, coordinated_commune_ids, is_network_coordination, standing
 
 
@@ -17,8 +18,13 @@ class CommuneRule(Rule):
         return queryset.none()
 
 
+def _outside(communes: frozenset[int]) -> QuerySet:
+    return Commune.objects.exclude(pk__in=communes)
+
+
 class OrganisationRule(Rule):
-    """Everyone signed in sees the list; coordinators change the organisations of their communes."""
+    """Everyone signed in sees the list; a commune coordinator changes the organisations that
+    serve only their communes (shared ones, like the police zone's, are the network's)."""
 
     def scope(self, user, action, queryset: QuerySet) -> QuerySet:
         if action == "view":
@@ -28,12 +34,20 @@ class OrganisationRule(Rule):
             return queryset
         if action == "delete" or not communes:
             return queryset.none()
-        return queryset.filter(communes__in=communes).distinct()
+        return (
+            queryset.filter(communes__in=communes)
+            .exclude(communes__in=_outside(communes))
+            .distinct()
+        )
+
+
+PRIVILEGED_ROLES = (roles.COMMUNE_COORDINATOR.name, roles.NETWORK_COORDINATION.name)
 
 
 class MemberRule(Rule):
-    """Coordinators: members of their communes' organisations; referents: their organisation's
-    members (view); everyone: themself."""
+    """Commune coordinators: the members who work in their communes, or whose organisation
+    serves only their communes (never other coordinators); referents: their organisation's
+    members (view); everyone: themself (view)."""
 
     def scope(self, user, action, queryset: QuerySet) -> QuerySet:
         communes = coordinated_commune_ids(user)
@@ -43,10 +57,20 @@ class MemberRule(Rule):
             return queryset.none()
         condition = Q(pk__in=[])
         if communes:
-            condition |= Q(organisation__communes__in=communes) | Q(communes__in=communes)
-        if action in ("view", "change"):
-            condition |= Q(user=user)
+            local_organisations = Organisation.objects.filter(communes__in=communes).exclude(
+                communes__in=_outside(communes)
+            )
+            condition |= (
+                Q(communes__in=communes)
+                | Q(organisation__in=local_organisations)
+                | Q(communes__isnull=True, organisation__communes__in=communes)
+            )
+            if action != "view":
+                # Nobody changes a coordinator but the network coordination.
+                condition &= ~Q(user__groups__name__in=PRIVILEGED_ROLES)
+                condition &= Q(user__is_superuser=False, user__is_staff=False)
         if action == "view":
+            condition |= Q(user=user)
             own = standing(user)
             if own.has(roles.REFERENT) and own.organisation_id:
                 condition |= Q(organisation_id=own.organisation_id)
@@ -54,7 +78,7 @@ class MemberRule(Rule):
 
 
 class InvitationRule(Rule):
-    """Invitations to the organisations a coordinator covers."""
+    """Invitations to work in a coordinator's communes, or to their local organisations."""
 
     def scope(self, user, action, queryset: QuerySet) -> QuerySet:
         communes = coordinated_commune_ids(user)
@@ -62,7 +86,12 @@ class InvitationRule(Rule):
             return queryset
         if not communes or action == "delete":
             return queryset.none()
-        return queryset.filter(organisation__communes__in=communes).distinct()
+        local_organisations = Organisation.objects.filter(communes__in=communes).exclude(
+            communes__in=_outside(communes)
+        )
+        return queryset.filter(
+            Q(communes__in=communes) | Q(organisation__in=local_organisations)
+        ).distinct()
 
 
 class AuditRule(Rule):

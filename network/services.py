@@ -9,12 +9,19 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.core import signing
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import audit, emails, roles
-from .exceptions import EmailAlreadyUsed, InvitationUnusable, NotAllowed
+from .exceptions import (
+    EmailAlreadyUsed,
+    InvitationUnusable,
+    NotAllowed,
+    RegistrationLinkUnusable,
+)
 from .models import (
     Commune,
     Invitation,
@@ -23,8 +30,18 @@ from .models import (
     Organisation,
     hash_token,
 )
-from .permissions import can
+from .permissions import can, coordinated_commune_ids, visible
 from .signals import member_deactivated, member_joined
+
+
+def invitable_organisations(actor: User):
+    """Organisations into which `actor` may invite: those serving a commune they coordinate."""
+    own = coordinated_commune_ids(actor)
+    organisations = Organisation.objects.filter(is_active=True)
+    if own is None:
+        return organisations
+    return organisations.filter(communes__in=own).distinct()
+
 
 INVITATION_VALIDITY = timedelta(days=14)
 INVITABLE_ROLES = {
@@ -83,16 +100,29 @@ def invite_member(
     role: str = roles.PROFESSIONAL.key,
     communes: list[Commune] | None = None,
 ) -> SentInvitation:
-    """Invite someone by e-mail; a pending invitation to the same address is replaced."""
-    if not can(actor, "change", organisation):
-        raise NotAllowed()
+    """Invite someone by e-mail to work in the actor's communes.
+
+    A pending invitation to the same address that the actor can see is replaced.
+    """
     if role not in INVITABLE_ROLES:
         raise NotAllowed()
+    if not invitable_organisations(actor).filter(pk=organisation.pk).exists():
+        raise NotAllowed()
+    own = coordinated_commune_ids(actor)
+    chosen = list(communes or [])
+    if own is not None:
+        if any(commune.pk not in own for commune in chosen):
+            raise NotAllowed()
+        if not chosen:
+            chosen = list(organisation.communes.filter(pk__in=own))
     email = email.strip()
     if _email_taken(email):
         raise EmailAlreadyUsed()
     now = timezone.now()
-    Invitation.objects.pending().filter(email__iexact=email).update(revoked_at=now)
+    replaced = visible(actor, Invitation, "change").pending().filter(email__iexact=email)
+    for old in replaced:
+        audit.record("member.invitation_revoked", old, actor=actor, origin="admin")
+    Invitation.objects.filter(pk__in=replaced.values("pk")).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email,
@@ -106,8 +136,8 @@ def invite_member(
         created_at=now,
         expires_at=now + INVITATION_VALIDITY,
     )
-    if communes:
-        invitation.communes.set(communes)
+    if chosen:
+        invitation.communes.set(chosen)
     url = reverse("network:accept_invitation", kwargs={"token": token})
     emails.send(
         [email],
@@ -173,6 +203,10 @@ def accept_invitation(token: str, *, first_name: str, last_name: str, password: 
     return user
 
 
+REGISTRATION_SALT = "network.registration"
+REGISTRATION_CONFIRMATION_DAYS = 3
+
+
 @transaction.atomic
 def register_member(
     *,
@@ -184,43 +218,82 @@ def register_member(
     phone: str,
     password: str,
 ) -> MemberProfile:
-    """Self-registration: approved at once for a declared e-mail domain, else pending."""
+    """Self-registration: an inactive account until the address is confirmed by e-mail."""
     email = email.strip()
     if _email_taken(email):
         raise EmailAlreadyUsed()
-    approved = organisation.approves_email(email)
-    now = timezone.now()
-    user = get_user_model().objects.create_user(
-        username=_username_for(email),
-        email=email,
-        password=password,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        is_active=approved,
-    )
+    try:
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(
+                username=_username_for(email),
+                email=email,
+                password=password,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                is_active=False,
+            )
+    except IntegrityError:  # the same address registered at the same moment
+        raise EmailAlreadyUsed() from None
     profile = MemberProfile.objects.create(
         user=user,
         organisation=organisation,
         function=function,
         phone=phone,
-        status=MemberStatus.ACTIVE if approved else MemberStatus.PENDING,
-        approved_at=now if approved else None,
+        status=MemberStatus.PENDING,
     )
-    if approved:
+    token = signing.dumps({"u": user.pk, "e": email.lower()}, salt=REGISTRATION_SALT)
+    emails.send(
+        [email],
+        "network/emails/registration_confirm",
+        {
+            "profile": profile,
+            "url": reverse("network:confirm_registration", kwargs={"token": token}),
+            "days": REGISTRATION_CONFIRMATION_DAYS,
+        },
+    )
+    audit.record("member.registration_requested", profile, actor=None, origin="web")
+    return profile
+
+
+@transaction.atomic
+def confirm_registration(token: str) -> MemberProfile:
+    """The address is proven: active at once for a declared domain, else pending approval."""
+    try:
+        data = signing.loads(
+            token, salt=REGISTRATION_SALT, max_age=timedelta(days=REGISTRATION_CONFIRMATION_DAYS)
+        )
+    except signing.BadSignature:
+        raise RegistrationLinkUnusable() from None
+    profile = (
+        MemberProfile.objects.select_for_update()
+        .select_related("user", "organisation")
+        .filter(user_id=data.get("u"), status=MemberStatus.PENDING)
+        .first()
+    )
+    if profile is None or profile.user.email.lower() != data.get("e"):
+        raise RegistrationLinkUnusable()
+    if profile.email_confirmed_at is not None:
+        return profile
+    now = timezone.now()
+    profile.email_confirmed_at = now
+    profile.save(update_fields=["email_confirmed_at"])
+    user = profile.user
+    if profile.organisation.approves_email(user.email):
+        profile.status = MemberStatus.ACTIVE
+        profile.approved_at = now
+        profile.save(update_fields=["status", "approved_at"])
+        user.is_active = True
+        user.save(update_fields=["is_active"])
         user.groups.add(Group.objects.get_or_create(name=roles.PROFESSIONAL.name)[0])
+        audit.record("member.registered", profile, actor=user, origin="web")
         member_joined.send(sender=MemberProfile, user=user)
     else:
         emails.send(
-            _coordinator_emails(organisation),
+            _coordinator_emails(profile.organisation),
             "network/emails/registration_pending",
             {"profile": profile, "url": reverse("network_members:index") + "?status=pending"},
         )
-    audit.record(
-        "member.registered" if approved else "member.registration_requested",
-        profile,
-        actor=None,
-        origin="web",
-    )
+        audit.record("member.email_confirmed", profile, actor=None, origin="web")
     return profile
 
 
@@ -231,6 +304,10 @@ def approve_registration(actor: User, profile: MemberProfile) -> None:
     profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
     if profile.status != MemberStatus.PENDING:
         return
+    if profile.email_confirmed_at is None:
+        raise NotAllowed(
+            _("This person has not confirmed their e-mail address yet: approve it afterwards.")
+        )
     profile.status = MemberStatus.ACTIVE
     profile.approved_at = timezone.now()
     profile.save(update_fields=["status", "approved_at"])
@@ -282,6 +359,8 @@ def deactivate_member(actor: User, profile: MemberProfile) -> None:
     if not can(actor, "change", profile) or profile.user_id == actor.pk:
         raise NotAllowed()
     profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != MemberStatus.ACTIVE:
+        raise NotAllowed(_("Only an active member can be deactivated."))
     user = profile.user
     profile.status = MemberStatus.DEACTIVATED
     profile.deactivated_at = timezone.now()

@@ -4,7 +4,10 @@ from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, UpdateView
 
 from . import services
@@ -21,6 +24,7 @@ class RegisterView(FormView):
     template_name = "network/register.html"
     form_class = RegistrationForm
 
+    @method_decorator(sensitive_post_parameters("password1", "password2"))
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect("dashboard")
@@ -41,17 +45,31 @@ class RegisterView(FormView):
         except NetworkError as error:
             form.add_error("email", error.message)
             return self.form_invalid(form)
+        return render(self.request, "network/register_check_email.html", {"profile": profile})
+
+
+class ConfirmRegistrationView(View):
+    """The link of the confirmation e-mail: proves the address, then activates or waits."""
+
+    def get(self, request, token):
+        try:
+            profile = services.confirm_registration(token)
+        except NetworkError as error:
+            return render(
+                request, "network/invitation_unusable.html", {"message": error.message}, status=404
+            )
         if profile.user.is_active:
-            login(self.request, profile.user, backend=BACKEND)
-            messages.success(self.request, _("Welcome! Your account is active."))
+            login(request, profile.user, backend=BACKEND)
+            messages.success(request, _("Welcome! Your account is active."))
             return redirect("dashboard")
-        return render(self.request, "network/register_pending.html", {"profile": profile})
+        return render(request, "network/register_pending.html", {"profile": profile})
 
 
 class AcceptInvitationView(FormView):
     template_name = "network/accept_invitation.html"
     form_class = AcceptInvitationForm
 
+    @method_decorator(sensitive_post_parameters("password1", "password2"))
     def dispatch(self, request, *args, **kwargs):
         try:
             self.invitation = services.find_invitation(kwargs["token"])

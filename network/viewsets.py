@@ -29,7 +29,12 @@ from .models import AuditEntry, Commune, Invitation, MemberProfile, MemberStatus
 
 
 def _scoped_organisations(user):
-    return permissions.visible(user, Organisation, "change").filter(is_active=True)
+    return services.invitable_organisations(user)
+
+
+def _scoped_communes(user):
+    own = permissions.coordinated_commune_ids(user)
+    return Commune.objects.all() if own is None else Commune.objects.filter(pk__in=own)
 
 
 # --- members ----------------------------------------------------------------------------
@@ -51,6 +56,8 @@ class MemberAdminForm(WagtailAdminModelForm):
             if self.instance.pk:
                 allowed |= Q(pk=self.instance.organisation_id)
             self.fields["organisation"].queryset = Organisation.objects.filter(allowed)
+        if self.for_user is not None and "communes" in self.fields:
+            self.fields["communes"].queryset = _scoped_communes(self.for_user)
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
@@ -60,6 +67,15 @@ class MemberAdminForm(WagtailAdminModelForm):
         if others.exists():
             raise forms.ValidationError(_("Another account already uses this e-mail address."))
         return email
+
+    def clean_communes(self):
+        """Communes outside the coordinator's own stay as they were: they cannot see them."""
+        chosen = set(self.cleaned_data["communes"])
+        if self.for_user is not None and self.instance.pk:
+            visible_ids = set(_scoped_communes(self.for_user).values_list("pk", flat=True))
+            kept = {c for c in self.instance.communes.all() if c.pk not in visible_ids}
+            chosen |= kept
+        return Commune.objects.filter(pk__in=[c.pk for c in chosen])
 
     def save(self, commit=True):
         profile = super().save(commit=commit)
@@ -97,7 +113,7 @@ class MemberIndexView(ScopedIndexView):
     @property
     def header_buttons(self):
         buttons = list(super().header_buttons)
-        if permissions.visible(self.request.user, Organisation, "change").exists():
+        if _scoped_organisations(self.request.user).exists():
             buttons.append(
                 HeaderButton(
                     _("Invite a member"), url=reverse("network_members:invite"), icon_name="mail"
@@ -194,8 +210,10 @@ class MemberViewSet(ScopedModelViewSet):
     )
 
     def get_urlpatterns(self):
+        # Members join by invitation or registration, never by an empty "add" form.
+        inherited = [p for p in super().get_urlpatterns() if p.name != "add"]
         return [
-            *super().get_urlpatterns(),
+            *inherited,
             path("inviter/", self.invite_view, name="invite"),
             path("invitations/", self.invitations_view, name="invitations"),
             path(
@@ -210,13 +228,17 @@ class MemberViewSet(ScopedModelViewSet):
         ]
 
     def _require_coordinator(self, request):
-        if not permissions.visible(request.user, Organisation, "change").exists():
+        if not _scoped_organisations(request.user).exists():
             raise PermissionDenied
 
     def invite_view(self, request):
         self._require_coordinator(request)
         organisations = _scoped_organisations(request.user)
-        form = InviteForm(request.POST or None, organisations=organisations)
+        form = InviteForm(
+            request.POST or None,
+            organisations=organisations,
+            communes=_scoped_communes(request.user),
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -321,15 +343,18 @@ class OrganisationForm(WagtailAdminModelForm):
         if self.for_user is not None and "communes" in self.fields:
             communes = permissions.coordinated_commune_ids(self.for_user)
             if communes is not None:
-                self.fields["communes"].help_text = _(
-                    "It must serve at least one of the communes you coordinate."
-                )
+                self.fields["communes"].queryset = _scoped_communes(self.for_user)
 
     def clean_communes(self):
         chosen = self.cleaned_data["communes"]
         communes = permissions.coordinated_commune_ids(self.for_user) if self.for_user else None
-        if communes is not None and not {c.pk for c in chosen} & set(communes):
-            raise forms.ValidationError(_("Choose at least one of the communes you coordinate."))
+        if communes is not None and not {c.pk for c in chosen} <= set(communes):
+            raise forms.ValidationError(
+                _(
+                    "Choose only communes you coordinate: an organisation serving other "
+                    "communes is managed by the network coordination."
+                )
+            )
         return chosen
 
 

@@ -174,6 +174,7 @@ def _ensure_member(
     password_hash: str,
     status: str = MemberStatus.ACTIVE,
     email: str | None = None,
+    email_confirmed_at=None,
 ):
     domain = organisation.domain_list[0]
     user_model = get_user_model()
@@ -189,7 +190,12 @@ def _ensure_member(
     user.groups.set(groups)
     profile, _ = MemberProfile.objects.update_or_create(
         user=user,
-        defaults={"organisation": organisation, "function": function, "status": status},
+        defaults={
+            "organisation": organisation,
+            "function": function,
+            "status": status,
+            "email_confirmed_at": email_confirmed_at,
+        },
     )
     profile.communes.set(communes)
     return profile
@@ -307,6 +313,9 @@ def load_members(
             password_hash,
             status=MemberStatus.PENDING,
             email=address,
+            email_confirmed_at=timezone.make_aware(
+                timezone.datetime.combine(today - timedelta(days=1), timezone.datetime.min.time())
+            ),
         )
     first, last = _person(index)
     _ensure_member(

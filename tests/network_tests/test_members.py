@@ -128,26 +128,50 @@ def _register(client, email, organisation="CPAS d'Esneux"):
     )
 
 
-def test_self_registration_with_a_declared_domain_is_active_at_once(client, demo_data):
+def _confirmation_link():
+    return re.search(r"https?://[^/\s]+(/inscription/confirmer/\S+/)", mail.outbox[-1].body).group(
+        1
+    )
+
+
+def test_self_registration_with_a_declared_domain_is_active_once_the_address_is_confirmed(
+    client, demo_data
+):
     response = _register(client, "ines.dumoulin@CPAS-Esneux.example")
-    assert response.status_code == 302
-    assert response["Location"] == "/mon-parcours/"
+    assert response.status_code == 200
+    assert "Consultez votre messagerie" in response.content.decode()
     profile = MemberProfile.objects.get(user__email__iexact="ines.dumoulin@cpas-esneux.example")
+    assert profile.status == MemberStatus.PENDING and not profile.user.is_active
+    assert mail.outbox[-1].to == ["ines.dumoulin@CPAS-Esneux.example"]
+
+    confirmed = client.get(_confirmation_link())
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == "/mon-parcours/"
+    profile.refresh_from_db()
     assert profile.status == MemberStatus.ACTIVE
-    assert profile.user.is_active
+    assert profile.user.is_active and profile.email_confirmed_at
     assert client.get("/mon-parcours/").status_code == 200
+
+
+def test_a_forged_or_altered_confirmation_link_is_refused(client, demo_data):
+    _register(client, "ines.dumoulin@cpas-esneux.example")
+    link = _confirmation_link()
+    response = client.get(link[:-3] + "xx/")
+    assert response.status_code == 404
+    assert not User.objects.get(email="ines.dumoulin@cpas-esneux.example").is_active
 
 
 def test_self_registration_with_another_domain_waits_for_the_coordinator(
     client, signed_in, demo_data
 ):
-    response = _register(client, "ines.dumoulin@webmail.example")
+    _register(client, "ines.dumoulin@webmail.example")
+    response = client.get(_confirmation_link())
     assert response.status_code == 200
     assert "Demande envoyée" in response.content.decode()
     profile = MemberProfile.objects.get(user__email="ines.dumoulin@webmail.example")
     assert profile.status == MemberStatus.PENDING
     assert not profile.user.is_active
-    assert mail.outbox[0].to == ["marc.halleux@esneux.example"] or "esneux" in mail.outbox[0].to[0]
+    assert mail.outbox[-1].to == ["marc.halleux@esneux.example"]  # the coordinator of Esneux
     assert not client.login(username=profile.user.username, password="Une-phrase-longue-42")
 
     signed_in("coord-esneux")
@@ -217,10 +241,130 @@ def test_commune_coordinator_sees_only_members_of_their_communes(
     assert aywaille_member.status == MemberStatus.ACTIVE
 
 
-def test_police_members_serving_all_communes_are_visible_to_every_coordinator(users):
+def test_members_of_shared_organisations_belong_to_the_communes_where_they_work(users):
+    """The police zone serves all five communes: its officers are scoped by their communes."""
+    from network.models import Commune
+
     police = MemberProfile.objects.filter(organisation__kind="police").first()
-    for username in ("coord-esneux", "coord-aywaille", "coordination"):
-        assert permissions.can(users[username], "change", police), username
+    police.communes.set([Commune.objects.get(name="Esneux")])
+    assert permissions.can(users["coord-esneux"], "change", police)
+    assert not permissions.can(users["coord-aywaille"], "change", police)
+    assert permissions.can(users["coordination"], "change", police)
+
+
+def test_commune_coordinator_cannot_touch_coordinators_or_widen_their_scope(
+    client, signed_in, users
+):
+    coordination = users["coordination"].member_profile
+    own = users["coord-esneux"].member_profile
+    signed_in("coord-esneux")
+    assert client.get(f"/admin/membres/edit/{coordination.pk}/").status_code == 404
+    assert client.post(f"/admin/membres/deactivate/{coordination.pk}/").status_code == 404
+    assert client.get(f"/admin/membres/edit/{own.pk}/").status_code == 404
+    coordination.refresh_from_db()
+    assert coordination.status == MemberStatus.ACTIVE
+
+
+def test_communes_outside_the_coordinators_scope_are_neither_offered_nor_lost(
+    client, signed_in, esneux_member
+):
+    from network.models import Commune
+
+    aywaille, esneux = Commune.objects.get(name="Aywaille"), Commune.objects.get(name="Esneux")
+    esneux_member.communes.set([esneux, aywaille])
+    signed_in("coord-esneux")
+    form = client.get(f"/admin/membres/edit/{esneux_member.pk}/").content.decode()
+    assert f'name="communes" value="{esneux.pk}"' in form
+    assert f'name="communes" value="{aywaille.pk}"' not in form
+    response = client.post(
+        f"/admin/membres/edit/{esneux_member.pk}/",
+        {
+            "first_name": esneux_member.user.first_name,
+            "last_name": esneux_member.user.last_name,
+            "email": esneux_member.user.email,
+            "organisation": esneux_member.organisation_id,
+            "function": "Assistant social",
+            "communes": [esneux.pk],
+            "preferred_language": "fr",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert set(esneux_member.communes.all()) == {esneux, aywaille}
+    injected = client.post(
+        f"/admin/membres/edit/{esneux_member.pk}/",
+        {
+            "first_name": "X",
+            "last_name": "Y",
+            "email": esneux_member.user.email,
+            "organisation": esneux_member.organisation_id,
+            "communes": [aywaille.pk, Commune.objects.get(name="Trooz").pk],
+            "preferred_language": "fr",
+        },
+    )
+    assert injected.status_code == 200  # "not one of the available choices"
+    esneux_member.refresh_from_db()
+    assert esneux_member.user.first_name != "X"
+
+
+def test_commune_coordinator_cannot_change_a_shared_organisation(client, signed_in, demo_data):
+    police = Organisation.objects.get(kind="police")
+    signed_in("coord-esneux")
+    assert client.get(f"/admin/organisations/edit/{police.pk}/").status_code == 404
+    local = Organisation.objects.get(name="CPAS d'Esneux")
+    response = client.post(
+        f"/admin/organisations/edit/{local.pk}/",
+        {
+            "name": local.name,
+            "kind": local.kind,
+            "communes": [c.pk for c in local.communes.all()],
+            "email_domains": "gmail.com",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "service de messagerie public" in response.content.decode()
+        or "public" in response.content.decode()
+    )
+    local.refresh_from_db()
+    assert local.email_domains == "cpas-esneux.example"
+
+
+def test_an_invitation_only_replaces_invitations_the_coordinator_can_see(users):
+    from network import services
+    from network.models import Commune
+
+    aywaille_invitation = services.invite_member(
+        users["coord-aywaille"],
+        email="victime.test@secova.example",
+        organisation=Organisation.objects.get(kind="police"),
+        communes=[Commune.objects.get(name="Aywaille")],
+    ).invitation
+    services.invite_member(
+        users["coord-esneux"],
+        email="VICTIME.TEST@secova.example",
+        organisation=Organisation.objects.get(kind="police"),
+        communes=[Commune.objects.get(name="Esneux")],
+    )
+    aywaille_invitation.refresh_from_db()
+    assert aywaille_invitation.is_usable
+
+
+def test_a_pending_registration_cannot_be_activated_by_deactivating_it(users):
+    from network import services
+    from network.exceptions import NotAllowed
+
+    pending = MemberProfile.objects.get(user__username="attente-1")
+    with pytest.raises(NotAllowed):
+        services.deactivate_member(users["coord-esneux"], pending)
+
+
+def test_secret_tokens_never_reach_the_logs():
+    from hub.logging import redact
+
+    assert redact("Not Found: /invitation/abcDEF123_-/") == "Not Found: /invitation/[…]/"
+    assert "abc" not in redact('"GET /inscription/confirmer/abc:def:ghi/ HTTP/1.1" 404')
+    assert "Mjk" not in redact("/mot-de-passe/reinitialiser/Mjk/set-password/")
 
 
 def test_permission_layer_queries_for_members(users, django_assert_max_num_queries):

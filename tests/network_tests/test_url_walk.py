@@ -159,6 +159,7 @@ FRONT_END = {
     "dashboard": "the signed-in person only, no object in the URL",
     "network:register": "public",
     "network:accept_invitation": "token in the URL; a wrong token answers 404",
+    "network:confirm_registration": "signed token in the URL; a wrong or old one answers 404",
     "network:profile": "the signed-in person only, no object in the URL",
 }
 

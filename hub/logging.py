@@ -1,0 +1,26 @@
+"""Keep secrets carried in URLs (invitation, confirmation, password-reset tokens) out of logs.
+
+Django logs the path of every 404 and the development server every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+SECRET_PATHS = re.compile(
+    r"(/invitation/|/inscription/confirmer/|/mot-de-passe/reinitialiser/)[^\s\"'?]+"
+)
+
+
+def redact(text: str) -> str:
+    return SECRET_PATHS.sub(r"\1[…]/", text)
+
+
+class RedactSecretsFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
