@@ -119,7 +119,9 @@ def invite_member(
     if _email_taken(email):
         raise EmailAlreadyUsed()
     now = timezone.now()
-    replaced = visible(actor, Invitation, "change").pending().filter(email__iexact=email)
+    replaced = Invitation.objects.pending().filter(
+        email__iexact=email, pk__in=visible(actor, Invitation, "change").values("pk")
+    )
     for old in replaced:
         audit.record("member.invitation_revoked", old, actor=actor, origin="admin")
     Invitation.objects.filter(pk__in=replaced.values("pk")).update(revoked_at=now)
