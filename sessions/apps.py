@@ -10,3 +10,18 @@ class SessionsConfig(AppConfig):
     label = "maillage_sessions"
     verbose_name = _("Sessions and agenda")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from network import permissions
+
+        from . import privacy, rules
+        from .models import Absence, Assignment, Availability, Closure, Series, Session, Venue
+
+        permissions.register(Venue, rules.VenueRule())
+        permissions.register(Series, rules.SeriesRule())
+        permissions.register(Session, rules.SessionRule())
+        permissions.register(Closure, rules.ClosureRule())
+        permissions.register(Assignment, rules.PersonalPlanningRule(session_path="session"))
+        permissions.register(Availability, rules.PersonalPlanningRule())
+        permissions.register(Absence, rules.PersonalPlanningRule())
+        privacy.register()

@@ -221,6 +221,11 @@ WAGTAIL_TIME_FORMAT = "%H:%M"
 # Maillage
 MAILLAGE_ALLOW_DEMO_DATA = False
 MAILLAGE_DEMO_PASSWORD = "demo-maillage"
+# django-recurrence edits the rule only; occurrences are computed from local times (DESIGN).
+RECURRENCE_USE_TZ = False
+# Sessions are materialised this far ahead; a nightly due job extends the horizon.
+MAILLAGE_SESSION_HORIZON_DAYS = int(os.environ.get("MAILLAGE_SESSION_HORIZON_DAYS", "400"))
+MAILLAGE_ICAL_DOMAIN = os.environ.get("MAILLAGE_ICAL_DOMAIN", "maillage.reseau-secova.example")
 # The audit log is kept five years (accountability), then purged by run_due_jobs.
 MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAYS", str(5 * 365)))
 

@@ -1,0 +1,57 @@
+"""sessions/ in the privacy registry: staffing, availability and absences are about people."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from network import privacy
+
+from .models import Absence, Assignment, Availability, Closure, Series, SeriesDate, Session, Venue
+
+
+def _deleted(queryset: QuerySet) -> int:
+    return queryset.delete()[0]
+
+
+def register() -> None:
+    """Declare sessions' models (called from SessionsConfig.ready(); idempotent)."""
+    for model, reason in (
+        (Venue, "a place; its address is an organisation's, not a person's"),
+        (Closure, "days without sessions and their public reason"),
+        (Series, "when and where sessions recur"),
+        (SeriesDate, "a date of a series"),
+        (Session, "a dated session; who staffs it is held by assignments"),
+    ):
+        privacy.declare_no_personal_data(model, reason)
+    privacy.register(
+        Assignment,
+        purpose=_("Planning who runs or gives each session."),
+        legal_basis=privacy.PUBLIC_TASK,
+        retention=_("As long as the session's history is kept; erased with the account."),
+        export=lambda user: [
+            privacy.values(a, ["session", "role", "override_reason", "created_at"])
+            for a in Assignment.objects.filter(person=user).select_related("session__series")
+        ],
+        erase=lambda user: _deleted(Assignment.objects.filter(person=user)),
+    )
+    privacy.register(
+        Availability,
+        purpose=_("Knowing when a facilitator or trainer can staff sessions."),
+        legal_basis=privacy.PUBLIC_TASK,
+        retention=privacy.WHILE_ACCOUNT,
+        export=lambda user: [
+            privacy.values(a, ["weekday", "start_time", "end_time"])
+            for a in Availability.objects.filter(person=user)
+        ],
+        erase=lambda user: _deleted(Availability.objects.filter(person=user)),
+    )
+    privacy.register(
+        Absence,
+        purpose=_("Not planning a person on days they are away; the reason stays theirs."),
+        legal_basis=privacy.PUBLIC_TASK,
+        retention=_("Until a year after the absence; erased with the account."),
+        export=lambda user: [
+            privacy.values(a, ["start_date", "end_date", "private_reason"])
+            for a in Absence.objects.filter(person=user)
+        ],
+        erase=lambda user: _deleted(Absence.objects.filter(person=user)),
+    )

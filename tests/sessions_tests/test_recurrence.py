@@ -1,0 +1,193 @@
+"""The time engine: wall-clock times that never drift, RFC 5545 gaps and folds, closures."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+import recurrence
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from network.models import Commune
+from sessions import services
+from sessions.models import Closure, ClosureKind, Series
+from sessions.recurrence import ClosedDays, expand_rule, localise, occurrences
+
+BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
+UTC = dt.UTC
+
+
+def test_a_nonexistent_time_takes_the_offset_before_the_gap():
+    # 28 March 2027: clocks jump from 02:00 to 03:00.
+    moment = localise(dt.datetime(2027, 3, 28, 2, 30), BRUSSELS)
+    assert moment.astimezone(UTC) == dt.datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    assert (moment.hour, moment.minute) == (3, 30)
+
+
+def test_an_ambiguous_time_is_the_first_occurrence():
+    # 31 October 2027: 02:00-03:00 happens twice; the first is still summer time.
+    moment = localise(dt.datetime(2027, 10, 31, 2, 30), BRUSSELS)
+    assert moment.astimezone(UTC) == dt.datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
+def _series(**fields):
+    defaults = {
+        "title": "Groupe enfants",
+        "start_time": dt.time(16, 0),
+        "duration_minutes": 90,
+        "skip_public_holidays": False,
+    }
+    defaults.update(fields)
+    return Series(**defaults)
+
+
+def test_a_weekly_16h_group_stays_at_16h_after_the_october_change():
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=10")
+    series = _series(start_date=dt.date(2027, 10, 6), rule=rule)
+    starts = occurrences(series)
+    assert len(starts) == 10
+    assert {(s.hour, s.minute) for s in starts} == {(16, 0)}
+    assert starts[3].utcoffset() == dt.timedelta(hours=2)  # 27 Oct, summer time
+    assert starts[4].utcoffset() == dt.timedelta(hours=1)  # 3 Nov, winter time
+
+
+@pytest.mark.django_db
+def test_the_rule_survives_a_save_and_load_without_drifting():
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20271201T000000")
+    series = _series(start_date=dt.date(2027, 9, 1), rule=rule, commune=commune)
+    series.save()
+    loaded = Series.objects.get(pk=series.pk)
+    starts = occurrences(loaded)
+    assert {(s.hour, s.minute) for s in starts} == {(16, 0)}
+    assert starts[-1].date() == dt.date(2027, 12, 1)  # UNTIL as a date includes that day
+
+
+def test_school_holidays_are_skipped_with_the_designs_example():
+    closed = ClosedDays(
+        (
+            (dt.date(2027, 2, 22), dt.date(2027, 3, 5), "Congé de détente", None),
+            (dt.date(2027, 4, 26), dt.date(2027, 5, 7), "Vacances de printemps", None),
+        )
+    )
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20270623T000000")
+    series = _series(start_date=dt.date(2027, 1, 13), start_time=dt.time(14, 0), rule=rule)
+    starts = occurrences(series, closed=closed)
+    assert len(starts) == 20
+    assert dt.date(2027, 2, 24) not in {s.date() for s in starts}
+
+
+def test_a_rule_without_an_end_gives_nothing():
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE")
+    assert occurrences(_series(start_date=dt.date(2027, 1, 13), rule=rule)) == []
+
+
+def test_exdates_remove_a_day_whatever_their_time():
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=3\nEXDATE:20270120T000000")
+    naive = list(expand_rule(rule, dt.datetime(2027, 1, 13, 14, 0)))
+    assert [d.date() for d in naive] == [dt.date(2027, 1, 13), dt.date(2027, 1, 27)]
+
+
+TIMES = st.sampled_from([dt.time(0, 30), dt.time(2, 30), dt.time(14, 0), dt.time(23, 30)])
+# Start dates a few weeks before the last Sundays of March and October.
+STARTS = st.sampled_from(
+    [
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 21),
+        dt.date(2027, 10, 3),
+        dt.date(2027, 10, 24),
+        dt.date(2028, 3, 12),
+        dt.date(2028, 10, 22),
+    ]
+)
+WEEKDAYS = st.lists(
+    st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), min_size=1, max_size=3, unique=True
+)
+
+
+@st.composite
+def rules(draw):
+    freq = draw(st.sampled_from(["WEEKLY", "MONTHLY"]))
+    parts = [f"FREQ={freq}"]
+    if freq == "WEEKLY":
+        parts.append("BYDAY=" + ",".join(draw(WEEKDAYS)))
+        parts.append(f"INTERVAL={draw(st.integers(1, 2))}")
+    else:
+        parts.append("BYDAY=" + draw(st.sampled_from(["-1SU", "1WE", "2TU", "-1SA"])))
+    if draw(st.booleans()):
+        count = draw(st.integers(1, 30))
+        parts.append(f"COUNT={count}")
+        end = ("count", count)
+    else:
+        until = draw(st.dates(dt.date(2027, 3, 1), dt.date(2029, 3, 1)))
+        parts.append(f"UNTIL={until:%Y%m%d}T000000")
+        end = ("until", until)
+    return "RRULE:" + ";".join(parts), end
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_and_end=rules(), start_date=STARTS, start_time=TIMES, closed_day=st.integers(0, 40))
+def test_property_wall_clock_closures_and_ends(rule_and_end, start_date, start_time, closed_day):
+    text, (end_kind, end_value) = rule_and_end
+    rule = recurrence.deserialize(text)
+    series = _series(start_date=start_date, start_time=start_time, rule=rule)
+    raw = list(expand_rule(rule, dt.datetime.combine(start_date, start_time)))
+    closure_day = start_date + dt.timedelta(days=closed_day)
+    closed = ClosedDays(((closure_day, closure_day, "Fermeture", None),))
+    starts = occurrences(series, closed=closed)
+
+    # COUNT and UNTIL are honoured.
+    if end_kind == "count":
+        assert len(raw) == end_value
+    else:
+        assert all(day.date() <= end_value for day in raw)
+    # No closure day holds a session.
+    assert closure_day not in {s.date() for s in starts}
+    assert len(starts) == len([d for d in raw if d.date() != closure_day])
+    for naive, aware in zip([d for d in raw if d.date() != closure_day], starts, strict=True):
+        assert aware.tzinfo is not None
+        expected_utc = naive.replace(tzinfo=BRUSSELS, fold=0).astimezone(UTC)
+        assert aware.astimezone(UTC) == expected_utc
+        # The wall-clock time is the rule's, except in the spring gap (one hour later).
+        wall = aware.astimezone(BRUSSELS)
+        if (wall.hour, wall.minute) != (start_time.hour, start_time.minute):
+            assert start_time == dt.time(2, 30) and (wall.hour, wall.minute) == (3, 30)
+            assert wall.month == 3 and wall.weekday() == 6
+
+
+@pytest.mark.django_db
+def test_regenerating_twice_changes_nothing_and_keeps_staffed_sessions(django_user_model):
+    from sessions.models import Assignment
+
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=6")
+    series = _series(start_date=dt.date(2027, 1, 13), rule=rule, commune=commune)
+    series.save()
+    first = services.regenerate(series, until=dt.date(2027, 12, 31))
+    assert len(first.created) == 6
+    again = services.regenerate(series, until=dt.date(2027, 12, 31))
+    assert (again.created, again.updated, again.deleted) == ([], [], 0)
+    uids = list(series.sessions.values_list("uid", flat=True))
+
+    staffed = series.sessions.order_by("start")[4]
+    Assignment.objects.create(
+        session=staffed, person=django_user_model.objects.create(username="anim"), role="lead"
+    )
+    series.rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=3")
+    series.save()
+    shorter = services.regenerate(series, until=dt.date(2027, 12, 31))
+    assert shorter.deleted == 2
+    assert [s.pk for s in shorter.kept_off_rule] == [staffed.pk]
+    staffed.refresh_from_db()
+    assert staffed.off_rule
+    assert set(series.sessions.values_list("uid", flat=True)) <= set(uids)
+
+
+@pytest.mark.django_db
+def test_holiday_closures_come_from_the_holidays_package():
+    services.sync_holiday_closures([2027])
+    assert services.sync_holiday_closures([2027]) == 0  # idempotent
+    public = Closure.objects.filter(kind=ClosureKind.PUBLIC_HOLIDAY)
+    assert public.filter(reason="Fête nationale", start_date=dt.date(2027, 7, 21)).exists()
+    spring = Closure.objects.get(kind=ClosureKind.SCHOOL_HOLIDAY, start_date__month=4)
+    assert spring.end_date > spring.start_date  # a range, not one row a day
