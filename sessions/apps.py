@@ -25,3 +25,18 @@ class SessionsConfig(AppConfig):
         permissions.register(Availability, rules.PersonalPlanningRule())
         permissions.register(Absence, rules.PersonalPlanningRule())
         privacy.register()
+
+        from datetime import timedelta
+
+        from network import registries
+
+        from .tasks import extend_horizon_task
+
+        registries.due_jobs.register(
+            registries.DueJob(
+                key="sessions.extend_horizon",
+                description=_("Update holidays and materialise sessions up to the horizon"),
+                interval=timedelta(days=1),
+                task=extend_horizon_task,
+            )
+        )

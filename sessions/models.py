@@ -387,3 +387,28 @@ class Absence(models.Model):
     @property
     def audit_subject_user_id(self) -> int:
         return self.person_id
+
+
+class FeedSubscription(models.Model):
+    """The generation of a person's agenda feed URL; the token is derived, never stored."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="feed_subscription",
+    )
+    generation = models.PositiveIntegerField(_("generation"), default=0)
+    revoked = models.BooleanField(_("revoked"), default=False)
+    updated_at = models.DateTimeField(_("last modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agenda subscription")
+        verbose_name_plural = _("agenda subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.generation}"
+
+    @property
+    def audit_subject_user_id(self) -> int:
+        return self.user_id

@@ -75,16 +75,17 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
         wanted_keys.add(key)
         session = existing.get(key)
         if session is None:
-            session = Session.objects.create(
-                series=series,
-                original_start=key,
-                start=key,
-                end=key + duration,
-                venue=series.venue,
-                uid=Session.make_uid(series, key),
-                updated_at=now,
+            result.created.append(
+                Session(
+                    series=series,
+                    original_start=key,
+                    start=key,
+                    end=key + duration,
+                    venue=series.venue,
+                    uid=Session.make_uid(series, key),
+                    updated_at=now,
+                )
             )
-            result.created.append(session)
             continue
         changed = session.off_rule
         session.off_rule = False
@@ -98,6 +99,7 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
             session.updated_at = now
             session.save()
             result.updated.append(session)
+    result.created = Session.objects.bulk_create(result.created)
     stale = [s for key, s in existing.items() if key not in wanted_keys]
     # Sessions beyond the horizon are not "stale": the horizon moves, they stay.
     stale = [s for s in stale if s.original_start.date() <= limit]

@@ -191,3 +191,16 @@ def test_holiday_closures_come_from_the_holidays_package():
     assert public.filter(reason="Fête nationale", start_date=dt.date(2027, 7, 21)).exists()
     spring = Closure.objects.get(kind=ClosureKind.SCHOOL_HOLIDAY, start_date__month=4)
     assert spring.end_date > spring.start_date  # a range, not one row a day
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 30])
+def test_regeneration_queries_do_not_grow_with_sessions(count, django_assert_num_queries):
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize(f"RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT={count}")
+    series = _series(start_date=dt.date(2027, 1, 13), rule=rule, commune=commune)
+    series.save()
+    # savepoint, series lock, closures, existing sessions, one bulk insert, release
+    with django_assert_num_queries(6):
+        result = services.regenerate(series, until=dt.date(2028, 12, 31))
+    assert len(result.created) == count

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from hub.demo import network, site
+from hub.demo import agenda, network, site
 
 
 class Command(BaseCommand):
@@ -38,6 +38,7 @@ class Command(BaseCommand):
             communes = network.load_communes()
             organisations = network.load_organisations(communes)
             network.load_members(communes, organisations, today)
+            agenda.load_agenda(communes, today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self._list_accounts()

@@ -1,0 +1,74 @@
+"""Staff assignments: every one goes through the conflict check. Typed, atomic, no request."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from network import audit, permissions
+
+from . import conflicts
+from .exceptions import (
+    AlreadyAssigned,
+    AssignmentRefused,
+    NotAllowed,
+    OverrideRequired,
+    SessionCancelled,
+)
+from .models import Assignment, Session, SessionStatus
+
+
+def assign(
+    actor,
+    session: Session,
+    person,
+    role: str,
+    *,
+    override_reason: str = "",
+    origin: str = "admin",
+) -> Assignment:
+    """Assign `person` to `session`: hard conflicts refuse, soft ones need an override reason.
+
+    The person's row is locked first, so two coordinators assigning the same person at the
+    same time are serialised and the second one sees the first one's assignment.
+    """
+    if not permissions.can(actor, "change", session):
+        raise NotAllowed
+    override_reason = override_reason.strip()
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=person.pk).first()
+        session = (
+            Session.objects.select_for_update()
+            .select_related("series", "venue__commune")
+            .get(pk=session.pk)
+        )
+        if session.status == SessionStatus.CANCELLED:
+            raise SessionCancelled
+        if Assignment.objects.filter(session=session, person=person).exists():
+            raise AlreadyAssigned
+        result = conflicts.check(person, session, viewer=actor)
+        if result.hard:
+            raise AssignmentRefused(result)
+        if result.soft and not override_reason:
+            raise OverrideRequired(result)
+        assignment = Assignment.objects.create(
+            session=session,
+            person=person,
+            role=role,
+            override_reason=override_reason if result.soft else "",
+            created_by=actor,
+        )
+        audit.record("assignment.create", assignment, actor=actor, origin=origin)
+        if result.soft:
+            audit.record("assignment.override", assignment, actor=actor, origin=origin)
+    return assignment
+
+
+def unassign(actor, assignment: Assignment, *, origin: str = "admin") -> None:
+    """Remove a person from a session."""
+    if not permissions.can(actor, "change", assignment.session):
+        raise NotAllowed
+    with transaction.atomic():
+        Session.objects.select_for_update().filter(pk=assignment.session_id).first()
+        audit.record("assignment.delete", assignment, actor=actor, origin=origin)
+        Assignment.objects.filter(pk=assignment.pk).delete()
