@@ -9,7 +9,8 @@ import logging
 import re
 
 SECRET_PATHS = re.compile(
-    r"(/invitation/|/inscription/confirmer/|/mot-de-passe/reinitialiser/)[^\s\"'?]+"
+    r"(/invitation/|/inscription/confirmer/|/mot-de-passe/reinitialiser/"
+    r"|/agenda/(?!serie/|seance/))[^\s\"'?]+"
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -191,3 +192,46 @@ def sync_holiday_closures(years: list[int]) -> int:
             )
             created += was_created
     return created
+
+
+@transaction.atomic
+def split_series(series: Series, from_date: dt.date, **changes) -> Series:
+    """ "This and following": a new series from `from_date` with `changes`; the old one ends the
+    day before. Sessions from that date move to the new series with their UIDs, so agendas
+    update them instead of duplicating them."""
+    import copy
+
+    series = Series.objects.select_for_update().get(pk=series.pk)
+    if from_date <= series.start_date:
+        for name, value in changes.items():
+            setattr(series, name, value)
+        series.save()
+        regenerate(series)
+        return series
+    rule = copy.deepcopy(series.rule)
+    cutoff = dt.datetime.combine(from_date, dt.time(0, 0)).replace(tzinfo=series.zone)
+    moving = series.sessions.filter(original_start__gte=cutoff)
+    if rule is not None and rule.rrules:
+        for old_rule in series.rule.rrules:
+            if old_rule.count:
+                # The new series counts what remains; the old one keeps what came before.
+                before = series.sessions.filter(original_start__lt=cutoff).count()
+                old_rule.count = None
+                old_rule.until = dt.datetime.combine(from_date - dt.timedelta(days=1), dt.time())
+                for new_rule in rule.rrules:
+                    new_rule.count = max(new_rule.count - before, 1)
+            else:
+                old_rule.until = dt.datetime.combine(from_date - dt.timedelta(days=1), dt.time())
+    new = Series.objects.get(pk=series.pk)
+    new.pk = None
+    new.uid = uuid.uuid4()
+    new.start_date = from_date
+    new.rule = rule
+    for name, value in changes.items():
+        setattr(new, name, value)
+    new.save()
+    series.save()
+    moving.update(series=new)
+    regenerate(series)
+    regenerate(new)
+    return new

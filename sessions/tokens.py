@@ -114,4 +114,3 @@ def register_privacy() -> None:
         ],
         erase=lambda user: FeedSubscription.objects.filter(user=user).delete()[0],
     )
-

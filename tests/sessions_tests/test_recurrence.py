@@ -204,3 +204,24 @@ def test_regeneration_queries_do_not_grow_with_sessions(count, django_assert_num
     with django_assert_num_queries(6):
         result = services.regenerate(series, until=dt.date(2028, 12, 31))
     assert len(result.created) == count
+
+
+@pytest.mark.django_db
+def test_this_and_following_splits_the_series_and_keeps_uids():
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20270331T000000")
+    series = _series(start_date=dt.date(2027, 1, 13), rule=rule, commune=commune)
+    series.save()
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    uid_march_3 = series.sessions.get(start__date=dt.date(2027, 3, 3)).uid
+
+    new = services.split_series(series, dt.date(2027, 3, 1), duration_minutes=120)
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    services.regenerate(new, until=dt.date(2027, 12, 31))
+    assert series.sessions.filter(start__date__gte=dt.date(2027, 3, 1)).count() == 0
+    march = new.sessions.order_by("start")
+    assert [s.start.astimezone(BRUSSELS).date().day for s in march] == [3, 10, 17, 24, 31]
+    moved = march.first()
+    assert moved.uid == uid_march_3  # agendas update it, they do not duplicate it
+    assert moved.end - moved.start == dt.timedelta(minutes=120)
+    assert moved.sequence == 1
