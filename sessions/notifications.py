@@ -1,0 +1,66 @@
+"""E-mails to the staff of a session when it is cancelled or moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from network import emails
+
+from .models import Session
+
+
+def _local(session: Session, moment: dt.datetime) -> dict[str, str]:
+    local = moment.astimezone(session.series.zone)
+    return {"date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"}
+
+
+def _staff(session: Session):
+    for assignment in session.assignments.select_related("person", "person__member_profile"):
+        person = assignment.person
+        if person.is_active and person.email:
+            profile = getattr(person, "member_profile", None)
+            yield person, getattr(profile, "preferred_language", None) or None
+
+
+def notify_cancelled(session: Session) -> int:
+    """Tell each person assigned that the session is cancelled; returns how many were told."""
+    sent = 0
+    for person, language in _staff(session):
+        emails.send(
+            [person.email],
+            "sessions/emails/session_cancelled",
+            {
+                "person": person,
+                "title": session.series.agenda_title,
+                "when": _local(session, session.start),
+                # Never a confidential address in an e-mail: the commune only.
+                "place": session.venue.public_location if session.venue else "",
+                "reason": session.reason,
+            },
+            language=language,
+        )
+        sent += 1
+    return sent
+
+
+def notify_moved(session: Session, *, previous_start: dt.datetime, previous_place: str) -> int:
+    """Tell each person assigned the new time and place of the session."""
+    sent = 0
+    for person, language in _staff(session):
+        emails.send(
+            [person.email],
+            "sessions/emails/session_moved",
+            {
+                "person": person,
+                "title": session.series.agenda_title,
+                "before": _local(session, previous_start),
+                "when": _local(session, session.start),
+                "end": _local(session, session.end),
+                "previous_place": previous_place,
+                "place": session.venue.public_location if session.venue else "",
+                "reason": session.reason,
+            },
+            language=language,
+        )
+        sent += 1
+    return sent
