@@ -15,6 +15,7 @@ class SessionsConfig(AppConfig):
         from network import permissions
 
         from . import privacy, rules
+        from .roles import grant_admin_permissions
         from .models import Absence, Assignment, Availability, Closure, Series, Session, Venue
 
         permissions.register(Venue, rules.VenueRule())
@@ -25,6 +26,7 @@ class SessionsConfig(AppConfig):
         permissions.register(Availability, rules.PersonalPlanningRule())
         permissions.register(Absence, rules.PersonalPlanningRule())
         privacy.register()
+        grant_admin_permissions()
 
         from datetime import timedelta
 

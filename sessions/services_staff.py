@@ -38,7 +38,7 @@ def assign(
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=person.pk).first()
         session = (
-            Session.objects.select_for_update()
+            Session.objects.select_for_update(of=("self",))
             .select_related("series", "venue__commune")
             .get(pk=session.pk)
         )

@@ -225,6 +225,8 @@ MAILLAGE_DEMO_PASSWORD = "demo-maillage"
 RECURRENCE_USE_TZ = False
 # Sessions are materialised this far ahead; a nightly due job extends the horizon.
 MAILLAGE_SESSION_HORIZON_DAYS = int(os.environ.get("MAILLAGE_SESSION_HORIZON_DAYS", "400"))
+# Less time than this between two sessions in different communes is a TOO_CLOSE warning.
+MAILLAGE_TRAVEL_BUFFER_MINUTES = int(os.environ.get("MAILLAGE_TRAVEL_BUFFER_MINUTES", "30"))
 MAILLAGE_ICAL_DOMAIN = os.environ.get("MAILLAGE_ICAL_DOMAIN", "maillage.reseau-secova.example")
 # The audit log is kept five years (accountability), then purged by run_due_jobs.
 MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAYS", str(5 * 365)))

@@ -7,13 +7,26 @@ makes `test_every_pattern_is_classified` fail until someone decides what protect
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import recurrence
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from network.models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
+from sessions import services
+from sessions.models import (
+    Absence,
+    Assignment,
+    Availability,
+    Closure,
+    ClosureKind,
+    Series,
+    StaffRole,
+    Venue,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +80,71 @@ def _user_outside(username):
     return get_user_model().objects.get(username="pro-02")
 
 
+def _aywaille():
+    return Commune.objects.get(name="Aywaille")
+
+
+def _venue_outside(username):
+    return Venue.objects.get_or_create(name="Salle hors champ", commune=_aywaille())[0]
+
+
+def _series_outside(username):
+    series, made = Series.objects.get_or_create(
+        title="Groupe hors champ (Aywaille)",
+        defaults={
+            "commune": _aywaille(),
+            "start_date": dt.date.today(),
+            "start_time": dt.time(14),
+            "rule": recurrence.deserialize("RRULE:FREQ=WEEKLY;COUNT=3"),
+        },
+    )
+    if made:
+        services.regenerate(series)
+    return series
+
+
+def _session_outside(username):
+    return _series_outside(username).sessions.first()
+
+
+def _assignment_outside(username):
+    return Assignment.objects.get_or_create(
+        session=_session_outside(username),
+        person=_member_outside(username).user,
+        defaults={"role": StaffRole.CO},
+    )[0]
+
+
+def _closure_outside(username):
+    return Closure.objects.get_or_create(
+        kind=ClosureKind.LOCAL,
+        start_date=dt.date(2099, 1, 1),
+        reason="Fermeture hors champ",
+        commune=_aywaille(),
+        defaults={"end_date": dt.date(2099, 1, 2)},
+    )[0]
+
+
+def _availability_outside(username):
+    return Availability.objects.get_or_create(
+        person=_member_outside(username).user,
+        weekday=0,
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+    )[0]
+
+
+def _absence_outside(username):
+    return Absence.objects.get_or_create(
+        person=_member_outside(username).user,
+        start_date=dt.date(2099, 1, 1),
+        end_date=dt.date(2099, 1, 2),
+    )[0]
+
+
+LISTINGS_OF_EVERYONE = {"index", "index_results", "history", "history_results", "usage"}
+
+
 SCOPED = {
     # namespace: (object finder, url names that are public within the network by rule)
     "network_members": (_member_outside, set()),
@@ -81,6 +159,14 @@ SCOPED = {
     ),
     "network_audit": (_audit_entry, set()),
     "network_privacy": (_user_outside, set()),
+    "sessions_venues": (_venue_outside, set()),
+    "sessions_series": (_series_outside, set()),
+    "sessions_sessions": (_session_outside, set()),
+    "sessions_assignments": (_assignment_outside, set()),
+    # ClosureRule: closures (days without sessions) are public.
+    "sessions_closures": (_closure_outside, LISTINGS_OF_EVERYONE),
+    "sessions_availability": (_availability_outside, set()),
+    "sessions_absences": (_absence_outside, set()),
 }
 # Per extra URL of a viewset, the object it takes when it is not the viewset's own model.
 EXTRA_OBJECTS = {"network_members:revoke_invitation": _invitation_outside}
@@ -255,7 +341,7 @@ def walk(client, roles=ROLES):
                 if not has_object and username == "coord-esneux":
                     # A listing or a form: allowed, but nothing of another commune may show.
                     response = client.get(build_url(route, 0))
-                    if response.status_code == 200 and base == "network_members":
+                    if response.status_code == 200:
                         if str(outside) in response.content.decode():
                             failures.append(f"{username} sees {outside} in {name}")
                     elif response.status_code not in DENIED | {200}:
