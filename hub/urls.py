@@ -53,6 +53,7 @@ urlpatterns = [
     path("mon-parcours/", views.DashboardView.as_view(), name="dashboard"),
     *auth_patterns,
     path("", include("network.urls")),
+    path("", include("sessions.urls")),
 ]
 
 if settings.DEBUG:

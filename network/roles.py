@@ -94,7 +94,7 @@ def setup_roles() -> list[Group]:
             access = _permission("wagtailadmin.access_admin")
             if access is not None:
                 wanted.append(access)
-        group.permissions.add(*wanted)
+        group.permissions.set(wanted)  # exactly the definition: a removed grant goes away
         if role.edit_pages and root_page is not None:
             for codename in PAGE_PERMISSIONS:
                 perm = _permission(f"wagtailcore.{codename}")

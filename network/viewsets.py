@@ -209,6 +209,10 @@ class MemberViewSet(ScopedModelViewSet):
         base_form_class=MemberAdminForm,
     )
 
+    def get_common_view_kwargs(self, **kwargs):
+        # Members join by invitation or registration: no "add" screen (see get_urlpatterns).
+        return {**super().get_common_view_kwargs(**kwargs), "add_url_name": None}
+
     def get_urlpatterns(self):
         # Members join by invitation or registration, never by an empty "add" form.
         inherited = [p for p in super().get_urlpatterns() if p.name != "add"]

@@ -12,11 +12,12 @@ class SessionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from network import permissions
+        from network import permissions, registries
 
-        from . import privacy, rules
-        from .roles import grant_admin_permissions
+        from . import privacy, rules, signals, tokens
         from .models import Absence, Assignment, Availability, Closure, Series, Session, Venue
+        from .panels import agenda_panel_context
+        from .roles import grant_admin_permissions
 
         permissions.register(Venue, rules.VenueRule())
         permissions.register(Series, rules.SeriesRule())
@@ -26,11 +27,29 @@ class SessionsConfig(AppConfig):
         permissions.register(Availability, rules.PersonalPlanningRule())
         permissions.register(Absence, rules.PersonalPlanningRule())
         privacy.register()
+        tokens.register_privacy()
         grant_admin_permissions()
+        signals.connect()
+        registries.dashboard_panels.register(
+            registries.DashboardPanel(
+                key="agenda",
+                title=_("My agenda"),
+                template="sessions/panels/agenda.html",
+                get_context=agenda_panel_context,
+                order=200,
+            )
+        )
+        registries.navigation.register(
+            registries.NavEntry(
+                key="agenda",
+                label=_("My agenda"),
+                url="sessions:agenda",
+                order=800,
+                visible=registries.authenticated,
+            )
+        )
 
         from datetime import timedelta
-
-        from network import registries
 
         from .tasks import extend_horizon_task
 

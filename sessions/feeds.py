@@ -15,21 +15,23 @@ import datetime as dt
 import hashlib
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from email.utils import parseaddr
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.db.models.sql.constants import MULTI
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
 
 from network.models import Commune
 
-from .models import Assignment, Series, Session, SessionStatus, Venue
+from .models import Assignment, Series, Session, SessionQuerySet, SessionStatus, Venue
 from .registries import feed_providers
 
 UTC = dt.UTC
@@ -64,9 +66,8 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class EventData:
-    """Exactly what one VEVENT is made of; the ETag hashes these."""
+class EventData(NamedTuple):
+    """What one VEVENT is made of, plus when its series last changed (Last-Modified)."""
 
     uid: str
     sequence: int
@@ -81,12 +82,12 @@ class EventData:
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(UTC)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def event_data(session: Session) -> EventData:
     """From one Session instance (series and venue loaded, or fetched here)."""
-    series = session.series
+    series, venue = session.series, session.venue
     return EventData(
         uid=session.uid,
         sequence=session.sequence,
@@ -95,7 +96,7 @@ def event_data(session: Session) -> EventData:
         end=_utc(session.end),
         zone=series.time_zone,
         summary=series.agenda_title,
-        location=session.venue.public_location if session.venue_id else "",
+        location=venue.public_location if venue is not None else "",
         stamp=_utc(session.updated_at),
         series_updated_at=_utc(series.updated_at),
     )
@@ -110,12 +111,12 @@ def in_window(queryset: QuerySet, now: dt.datetime | None = None) -> QuerySet:
     )
 
 
-def events(queryset: QuerySet) -> list[EventData]:
-    """The events of a queryset of sessions, in one query, ordered by start then UID."""
+def _events(rows: Iterable[Sequence]) -> list[EventData]:
+    """EventData from rows of `_FIELDS` (converted by Django), ordered by start then UID."""
     titles: dict[int, str] = {}
     locations: dict[int | None, str] = {None: ""}
     result = []
-    for row in queryset.values_list(*_FIELDS):
+    for row in rows:
         (
             uid,
             sequence,
@@ -151,16 +152,16 @@ def events(queryset: QuerySet) -> list[EventData]:
             location = locations[venue_id] = venue.public_location
         result.append(
             EventData(
-                uid=uid,
-                sequence=sequence,
-                cancelled=status == SessionStatus.CANCELLED,
-                start=_utc(start),
-                end=_utc(end),
-                zone=zone,
-                summary=summary,
-                location=location,
-                stamp=_utc(updated_at),
-                series_updated_at=_utc(series_updated_at),
+                uid,
+                sequence,
+                status == SessionStatus.CANCELLED,
+                _utc(start),
+                _utc(end),
+                zone,
+                summary,
+                location,
+                _utc(updated_at),
+                _utc(series_updated_at),
             )
         )
     result.sort(key=lambda event: (event.start, event.uid))
@@ -219,30 +220,36 @@ def build_calendar(items: Iterable[EventData], name: str, *, method: str = "PUBL
 
 
 class Feed:
-    """A feed's rows, its validators (ETag, Last-Modified) and, only when asked, its body."""
+    """A feed read in one query. The ETag hashes the rows as the database returned them, so that
+    a conditional request is answered without converting them or building the calendar."""
 
-    def __init__(self, items: list[EventData], name: str) -> None:
-        self.items = items
+    def __init__(self, queryset: QuerySet, name: str) -> None:
+        query = queryset.order_by("start", "uid").values_list(*_FIELDS).query
+        # The compiler runs the query once: its raw rows are hashed, and converted (aware
+        # datetimes...) only when the body is needed, by the same code the ORM uses.
+        self._compiler = query.get_compiler(using=queryset.db)
+        self.rows = [row for chunk in self._compiler.execute_sql(MULTI) for row in chunk]
         self.name = name
-
-    @classmethod
-    def from_queryset(cls, queryset: QuerySet, name: str) -> Feed:
-        return cls(events(queryset), name)
 
     @cached_property
     def etag(self) -> str:
-        digest = hashlib.sha256()
-        digest.update(f"{FORMAT_VERSION}\n{self.name}\n".encode())
-        for item in self.items:
-            digest.update(repr(item).encode())
-            digest.update(b"\n")
+        digest = hashlib.sha256(f"{FORMAT_VERSION}\n{self.name}\n".encode())
+        digest.update(repr(self.rows).encode())
         return f'"{digest.hexdigest()[:40]}"'
 
     @cached_property
     def last_modified(self) -> dt.datetime | None:
-        if not self.items:
+        """The latest change of a session or series in the feed."""
+        if not self.rows:
             return None
-        return max(max(item.stamp, item.series_updated_at) for item in self.items)
+        latest = max(max(row[5], row[10]) for row in self.rows)
+        if isinstance(latest, str):  # a backend without datetime conversion at the driver
+            latest = parse_datetime(latest)
+        return latest if timezone.is_aware(latest) else latest.replace(tzinfo=UTC)
+
+    @cached_property
+    def items(self) -> list[EventData]:
+        return _events(self._compiler.results_iter(results=[self.rows]))
 
     @cached_property
     def body(self) -> bytes:
@@ -265,14 +272,16 @@ def feed_response(request: HttpRequest, feed: Feed, *, filename: str | None = No
         last_modified=int(last_modified.timestamp()) if last_modified else None,
         response=response,
     )
-    if conditional is not None:
+    if (
+        conditional is not None and conditional is not response
+    ):  # 304 or 412; Django hands back `response` otherwise
         return conditional
     if request.method != "HEAD":
         response.content = feed.body
     return response
 
 
-def agenda_sessions(user) -> QuerySet:
+def agenda_sessions(user) -> SessionQuerySet:
     """The sessions of a person's agenda: those they staff, plus what feed providers add."""
     condition = Q(pk__in=Assignment.objects.filter(person=user).values("session_id"))
     for provider in feed_providers:

@@ -14,5 +14,7 @@ urlpatterns = [
     path("agenda/serie/<uuid:series_uid>.ics", views.series_feed, name="series_feed"),
     path("agenda/seance/<str:session_uid>.ics", views.session_ics, name="session_ics"),
     # The token is the credential: hub.logging keeps these paths out of logs.
-    re_path(rf"^agenda/(?P<token>{TOKEN_PATTERN})\.ics$", views.personal_feed, name="personal_feed"),
+    re_path(
+        rf"^agenda/(?P<token>{TOKEN_PATTERN})\.ics$", views.personal_feed, name="personal_feed"
+    ),
 ]

@@ -120,7 +120,7 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     if subscription is None:
         raise Http404
     sessions = feeds.in_window(feeds.agenda_sessions(subscription.user))
-    return feeds.feed_response(request, feeds.Feed.from_queryset(sessions, _feed_name()))
+    return feeds.feed_response(request, feeds.Feed(sessions, _feed_name()))
 
 
 @login_required
@@ -130,7 +130,7 @@ def series_feed(request: HttpRequest, series_uid) -> HttpResponse:
     if series is None or not can(request.user, "view", series):
         raise Http404
     sessions = feeds.in_window(series.sessions.all())
-    return feeds.feed_response(request, feeds.Feed.from_queryset(sessions, series.agenda_title))
+    return feeds.feed_response(request, feeds.Feed(sessions, series.agenda_title))
 
 
 def _may_download(user, session: Session) -> bool:
@@ -149,6 +149,6 @@ def session_ics(request: HttpRequest, session_uid: str) -> HttpResponse:
     )
     if session is None or not _may_download(request.user, session):
         raise Http404
-    feed = feeds.Feed([feeds.event_data(session)], session.series.agenda_title)
+    feed = feeds.Feed(Session.objects.filter(pk=session.pk), session.series.agenda_title)
     local = timezone.localtime(session.start, session.series.zone)
     return feeds.feed_response(request, feed, filename=f"seance-{local:%Y%m%d-%H%M}.ics")

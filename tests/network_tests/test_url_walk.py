@@ -247,6 +247,12 @@ FRONT_END = {
     "network:accept_invitation": "token in the URL; a wrong token answers 404",
     "network:confirm_registration": "signed token in the URL; a wrong or old one answers 404",
     "network:profile": "the signed-in person only, no object in the URL",
+    "sessions:agenda": "the signed-in person's own agenda, no object in the URL",
+    "sessions:rotate_feed": "the signed-in person's own feed (POST)",
+    "sessions:revoke_feed": "the signed-in person's own feed (POST)",
+    "sessions:personal_feed": "the token is the credential; a wrong or revoked one answers 404",
+    "sessions:series_feed": "login, permission layer: 404 outside the scope (tests/sessions_tests)",
+    "sessions:session_ics": "login, permission layer: 404 outside the scope (tests/sessions_tests)",
 }
 
 

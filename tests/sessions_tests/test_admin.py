@@ -91,7 +91,6 @@ def test_the_designs_example_in_plain_words():
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="French catalogue of the summary not written yet")
 def test_the_designs_example_in_french():
     with translation.override("fr"):
         assert summarise(_design_series()).text == DESIGN_FRENCH
