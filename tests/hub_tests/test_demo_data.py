@@ -102,3 +102,20 @@ def test_demo_network_has_the_sample_files_organisations_and_its_people(demo_dat
     assert MemberProfile.objects.filter(user__groups__name="Animateur·rice").count() == 8
     assert MemberProfile.objects.filter(user__groups__name="Formateur·rice").count() == 2
     assert MemberProfile.objects.filter(user__groups__name="Référent·e d'organisation").count() == 5
+
+
+def test_demo_facilitators_agenda_page_shows_a_working_feed_url(client, demo_data):
+    import re
+
+    assert client.login(username="animateur", password="demo-maillage")
+    page = client.get("/mon-agenda/").content.decode()
+    assert "Intervision — réseau Secova" in page
+    url = re.search(r"https?://[^\s\"<]+\.ics", page).group(0)
+    from urllib.parse import urlsplit
+
+    feed = client.get(urlsplit(url).path)
+    assert feed.status_code == 200
+    assert feed["Content-Type"].startswith("text/calendar")
+    body = feed.content.decode()
+    assert "Intervision — réseau Secova" in body
+    assert "Adresse communiquée" not in body  # the confidential venue never leaves

@@ -225,3 +225,43 @@ def test_this_and_following_splits_the_series_and_keeps_uids():
     assert moved.uid == uid_march_3  # agendas update it, they do not duplicate it
     assert moved.end - moved.start == dt.timedelta(minutes=120)
     assert moved.sequence == 1
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(rule_and_end=rules(), start_date=STARTS, start_time=TIMES)
+def test_property_the_feed_expands_to_the_table(rule_and_end, start_date, start_time):
+    """recurring-ical-events, an independent parser, finds exactly the table's UTC instants."""
+    import icalendar
+    import recurring_ical_events
+
+    from sessions.feeds import Feed
+    from sessions.models import Session
+
+    commune, _ = Commune.objects.get_or_create(name="Esneux")
+    series = _series(
+        start_date=start_date,
+        start_time=start_time,
+        rule=recurrence.deserialize(rule_and_end[0]),
+        commune=commune,
+    )
+    series.save()
+    try:
+        services.regenerate(series, until=dt.date(2030, 1, 1))
+        table = sorted(s.start.astimezone(UTC) for s in Session.objects.filter(series=series))
+        calendar = icalendar.Calendar.from_ical(
+            Feed(Session.objects.filter(series=series), "Test").body
+        )
+        expanded = sorted(
+            event.start.astimezone(UTC)
+            for event in recurring_ical_events.of(calendar).between(
+                dt.datetime(2026, 1, 1, tzinfo=UTC), dt.datetime(2030, 1, 2, tzinfo=UTC)
+            )
+        )
+        assert expanded == table
+    finally:
+        series.delete()
