@@ -476,6 +476,9 @@ class MoveForm(forms.Form):
 
 class SessionViewSet(ScopedModelViewSet):
     model = Session
+    # Thousands of generated rows that reference nothing editable: indexing them would make
+    # every regeneration delete row by row through Wagtail's reference-index signals.
+    add_to_reference_index = False
     icon = "time"
     menu_label = gettext_lazy("Sessions")
     url_prefix = "agenda/seances"
@@ -886,6 +889,7 @@ class AssignForm(forms.Form):
 
 class AssignmentViewSet(ScopedModelViewSet):
     model = Assignment
+    add_to_reference_index = False
     icon = "user"
     menu_label = gettext_lazy("Staff assignments")
     url_prefix = "agenda/affectations"
