@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def send(to: list[str], template: str, context: dict, language: str | None = None) -> None:
-    """Render `<template>_subject.txt` and `<template>.txt` and send them."""
+def send(
+    to: list[str],
+    template: str,
+    context: dict,
+    language: str | None = None,
+    *,
+    calendar: bytes | None = None,
+    calendar_method: str = "REQUEST",
+) -> None:
+    """Render `<template>_subject.txt` and `<template>.txt` and send them.
+
+    `calendar`, an iTIP message (METHOD:REQUEST or CANCEL), is attached so that mail clients
+    offer to add, update or remove the event.
+    """
     if not to:
         return
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {"base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"), **context}
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
-    send_mail(subject, body, None, to)
+    message = EmailMessage(subject, body, None, to)
+    if calendar is not None:
+        message.attach(
+            "invitation.ics",
+            calendar,
+            f"text/calendar; method={calendar_method}; charset=UTF-8",
+        )
+    message.send()

@@ -6,7 +6,8 @@ import datetime as dt
 
 from network import emails
 
-from .models import Session
+from .feeds import invitation
+from .models import Assignment, Session
 
 
 def _local(session: Session, moment: dt.datetime) -> dict[str, str]:
@@ -38,6 +39,8 @@ def notify_cancelled(session: Session) -> int:
                 "reason": session.reason,
             },
             language=language,
+            calendar=invitation(session, person, method="CANCEL"),
+            calendar_method="CANCEL",
         )
         sent += 1
     return sent
@@ -61,6 +64,29 @@ def notify_moved(session: Session, *, previous_start: dt.datetime, previous_plac
                 "reason": session.reason,
             },
             language=language,
+            calendar=invitation(session, person, method="REQUEST"),
         )
         sent += 1
     return sent
+
+
+def notify_assigned(assignment: Assignment) -> None:
+    """Tell the person they staff a session, with an invitation for their calendar."""
+    person, session = assignment.person, assignment.session
+    if not (person.is_active and person.email):
+        return
+    profile = getattr(person, "member_profile", None)
+    emails.send(
+        [person.email],
+        "sessions/emails/session_assigned",
+        {
+            "person": person,
+            "title": session.series.agenda_title,
+            "role": assignment.get_role_display(),
+            "when": _local(session, session.start),
+            "end": _local(session, session.end),
+            "place": session.venue.public_location if session.venue else "",
+        },
+        language=getattr(profile, "preferred_language", None) or None,
+        calendar=invitation(session, person, method="REQUEST"),
+    )

@@ -70,11 +70,25 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
     now = timezone.now()
     existing = {s.original_start: s for s in series.sessions.all()}
     result = Regeneration()
-    wanted_keys = set()
+    wanted_keys = {start.astimezone(dt.UTC) for start in wanted}
+    # A new start time moves the day's session instead of replacing it: same UID, same staff.
+    zone = series.zone
+    leftovers: dict[dt.date, list[Session]] = {}
+    for key, session in existing.items():
+        if key not in wanted_keys and not session.manually_changed:
+            leftovers.setdefault(key.astimezone(zone).date(), []).append(session)
     for start in wanted:
         key = start.astimezone(dt.UTC)
-        wanted_keys.add(key)
         session = existing.get(key)
+        same_day = leftovers.get(start.date(), [])
+        if session is None and len(same_day) == 1:
+            session = same_day.pop()
+            del existing[session.original_start]
+            session.original_start = session.start = key
+            session.end = key + duration
+            session.sequence += 1
+            session.off_rule = True  # saved below with the other changes
+            existing[key] = session
         if session is None:
             result.created.append(
                 Session(

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from network import audit, permissions
 
-from . import conflicts
+from . import conflicts, notifications
 from .exceptions import (
     AlreadyAssigned,
     AssignmentRefused,
@@ -61,6 +61,7 @@ def assign(
         audit.record("assignment.create", assignment, actor=actor, origin=origin)
         if result.soft:
             audit.record("assignment.override", assignment, actor=actor, origin=origin)
+        transaction.on_commit(lambda: notifications.notify_assigned(assignment))
     return assignment
 
 

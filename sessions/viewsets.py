@@ -321,6 +321,50 @@ class SeriesCreateView(SeriesFormViewMixin, generic.CreateView):
 class SeriesEditView(SeriesFormViewMixin, NetworkScopedEditView):
     template_name = "sessions/admin/series_edit.html"
 
+    @property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.object.mode == Series.Mode.RULE:
+            buttons.append(
+                HeaderButton(
+                    _("Change from a date on"),
+                    url=reverse("sessions_series:split", args=[self.object.pk]),
+                    icon_name="arrow-right",
+                )
+            )
+        return buttons
+
+
+class SplitSeriesForm(forms.Form):
+    """ "This and following": what changes from a given date on."""
+
+    from_date = forms.DateField(
+        label=gettext_lazy("From"),
+        help_text=gettext_lazy("Sessions before this date stay as they are."),
+    )
+    start_time = forms.TimeField(label=gettext_lazy("Start time"))
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("Duration (minutes)"), min_value=5, max_value=24 * 60
+    )
+    venue = forms.ModelChoiceField(
+        label=gettext_lazy("Venue"), queryset=Venue.objects.none(), required=False
+    )
+
+    def __init__(self, *args, series, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series = series
+        self.fields["venue"].queryset = permissions.visible(user, Venue, "view").filter(
+            is_active=True
+        )
+
+    def clean_from_date(self):
+        day = self.cleaned_data["from_date"]
+        if day <= self.series.start_date:
+            raise forms.ValidationError(
+                _("Choose a date after the first session; to change everything, edit the series.")
+            )
+        return day
+
 
 class SeriesFilterSet(WagtailFilterSet):
     class Meta:
@@ -362,6 +406,50 @@ class SeriesViewSet(ScopedModelViewSet):
 
     def get_add_view_kwargs(self, **kwargs):
         return super().get_add_view_kwargs(template_name=SeriesCreateView.template_name, **kwargs)
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("split/<int:pk>/", self.split_view, name="split")]
+
+    def split_view(self, request, pk):
+        series = get_object_or_404(permissions.visible(request.user, Series, "change"), pk=pk)
+        form = SplitSeriesForm(
+            request.POST or None,
+            series=series,
+            user=request.user,
+            initial={
+                "start_time": series.start_time,
+                "duration_minutes": series.duration_minutes,
+                "venue": series.venue_id,
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            new = services.split_series(
+                series,
+                data["from_date"],
+                start_time=data["start_time"],
+                duration_minutes=data["duration_minutes"],
+                venue=data["venue"],
+            )
+            audit.record("series.split", new, actor=request.user, origin="admin")
+            messages.success(
+                request,
+                _("From %(date)s on, the sessions follow the new settings.")
+                % {"date": f"{data['from_date']:%d/%m/%Y}"},
+            )
+            return redirect("sessions_series:edit", new.pk)
+        title = _("Change “%(title)s” from a date on") % {"title": series.title}
+        return TemplateResponse(
+            request,
+            "sessions/admin/series_split.html",
+            {
+                "form": form,
+                "series": series,
+                "page_title": title,
+                "header_title": title,
+                "header_icon": "date",
+            },
+        )
 
     def get_edit_view_kwargs(self, **kwargs):
         return super().get_edit_view_kwargs(template_name=SeriesEditView.template_name, **kwargs)

@@ -312,3 +312,35 @@ def test_assign_form_shows_soft_reasons_and_needs_an_override_reason(agenda, coo
     assert Assignment.objects.get(session=target).override_reason == "Remplacement"
     listing = coord.get("/admin/agenda/affectations/").content.decode()
     assert "availability" in listing or "disponibilit" in listing
+
+
+@pytest.mark.django_db
+def test_this_and_following_from_the_admin(client, demo_data):
+    from sessions.models import Series
+
+    series = Series.objects.get(title="Intervision des animateur·rices")
+    first = series.sessions.order_by("start").first()
+    later = series.sessions.order_by("start")[3]
+    assert client.login(username="coordination", password="demo-maillage")
+    page = client.get(f"/admin/agenda/series/split/{series.pk}/")
+    assert page.status_code == 200
+    response = client.post(
+        f"/admin/agenda/series/split/{series.pk}/",
+        {
+            "from_date": later.start.astimezone(series.zone).strftime("%d/%m/%Y"),
+            "start_time": "14:00",
+            "duration_minutes": "120",
+            "venue": series.venue_id,
+        },
+    )
+    assert response.status_code == 302
+    new = Series.objects.exclude(pk=series.pk).get(title=series.title)
+    moved = new.sessions.get(uid=later.uid)
+    assert moved.start.astimezone(series.zone).hour == 14
+    first.refresh_from_db()
+    assert first.series_id == series.pk
+    assert first.start.astimezone(series.zone).hour == 13
+    # coord-esneux cannot do it on a Chaudfontaine series
+    client.logout()
+    assert client.login(username="coord-esneux", password="demo-maillage")
+    assert client.get(f"/admin/agenda/series/split/{series.pk}/").status_code == 404

@@ -288,3 +288,21 @@ def test_two_coordinators_cannot_double_book_the_same_person(
         thread.join(timeout=60)
     assert sorted(outcomes) == ["ok", "refused"]
     assert Assignment.objects.filter(person=person).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_assigned_person_gets_a_calendar_invitation(django_user_model, migrated_data):
+    from django.core import mail
+
+    person = django_user_model.objects.create_user("anim-mail", email="anim.mail@cpas.example")
+    actor = django_user_model.objects.create_superuser("boss-mail")
+    target = session(series("group", the_venue=venue("Salle", "Esneux")), WED)
+    assign(actor, target, person, StaffRole.LEAD)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["anim.mail@cpas.example"]
+    (name, content, mimetype) = message.attachments[0]
+    assert mimetype.startswith("text/calendar; method=REQUEST")
+    text = content.decode() if isinstance(content, bytes) else content
+    assert "METHOD:REQUEST" in text and target.uid in text.replace("\r\n ", "")
+    assert "ATTENDEE" in text and "anim.mail@cpas.example" in text

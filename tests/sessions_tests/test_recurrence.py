@@ -265,3 +265,29 @@ def test_property_the_feed_expands_to_the_table(rule_and_end, start_date, start_
         assert expanded == table
     finally:
         series.delete()
+
+
+@pytest.mark.django_db
+def test_a_new_start_time_moves_sessions_with_their_uid_and_staff(django_user_model):
+    from sessions.models import Assignment
+
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=4")
+    series = _series(start_date=dt.date(2027, 1, 13), rule=rule, commune=commune)
+    series.save()
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    staffed = series.sessions.order_by("start")[1]
+    Assignment.objects.create(
+        session=staffed, person=django_user_model.objects.create(username="anim"), role="lead"
+    )
+    uids = set(series.sessions.values_list("uid", flat=True))
+
+    series.start_time = dt.time(17, 0)
+    series.save()
+    result = services.regenerate(series, until=dt.date(2027, 12, 31))
+    assert result.created == [] and result.deleted == 0
+    assert set(series.sessions.values_list("uid", flat=True)) == uids
+    staffed.refresh_from_db()
+    assert staffed.start.astimezone(BRUSSELS).hour == 17
+    assert staffed.sequence == 1 and not staffed.off_rule
+    assert staffed.assignments.count() == 1
