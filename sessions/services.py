@@ -74,12 +74,12 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
     # A new start time moves the day's session instead of replacing it: same UID, same staff.
     zone = series.zone
     leftovers: dict[dt.date, list[Session]] = {}
-    for key, session in existing.items():
-        if key not in wanted_keys and not session.manually_changed:
-            leftovers.setdefault(key.astimezone(zone).date(), []).append(session)
+    for key, leftover in existing.items():
+        if key not in wanted_keys and not leftover.manually_changed:
+            leftovers.setdefault(key.astimezone(zone).date(), []).append(leftover)
     for start in wanted:
         key = start.astimezone(dt.UTC)
-        session = existing.get(key)
+        session: Session | None = existing.get(key)
         same_day = leftovers.get(start.date(), [])
         if session is None and len(same_day) == 1:
             session = same_day.pop()

@@ -291,3 +291,30 @@ def test_a_new_start_time_moves_sessions_with_their_uid_and_staff(django_user_mo
     assert staffed.start.astimezone(BRUSSELS).hour == 17
     assert staffed.sequence == 1 and not staffed.off_rule
     assert staffed.assignments.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_session_a_higher_app_holds_survives_a_rule_change():
+    """Attendance lives in higher apps: they declare it through `session_keepers`."""
+    from sessions import registries
+
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=5")
+    series = _series(start_date=dt.date(2027, 1, 13), rule=rule, commune=commune)
+    series.save()
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    attended = series.sessions.order_by("start").last()
+
+    def keeper(queryset):
+        return set(queryset.filter(pk=attended.pk).values_list("pk", flat=True))
+
+    registries.session_keepers.append(keeper)
+    try:
+        series.rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=2")
+        series.save()
+        result = services.regenerate(series, until=dt.date(2027, 12, 31))
+    finally:
+        registries.session_keepers.remove(keeper)
+    assert result.deleted == 2
+    attended.refresh_from_db()
+    assert attended.off_rule
