@@ -63,6 +63,7 @@ _FIELDS = (
     "venue__address",
     "venue__confidential_address",
     "venue__commune__name",
+    "series__commune__name",
 )
 
 
@@ -134,12 +135,13 @@ def _events(rows: Iterable[Sequence]) -> list[EventData]:
             venue_address,
             confidential,
             commune_name,
+            series_commune_name,
         ) = row
         # The models' own properties decide what is public, built once per series and venue.
         summary = titles.get(series_id)
         if summary is None:
             summary = titles[series_id] = Series(
-                title=title, public_title=public_title
+                title=title, public_title=public_title, commune=Commune(name=series_commune_name)
             ).agenda_title
         location = locations.get(venue_id)
         if location is None:
@@ -266,12 +268,9 @@ def feed_response(request: HttpRequest, feed: Feed, *, filename: str | None = No
     response["Cache-Control"] = CACHE_CONTROL
     if filename:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    conditional = get_conditional_response(
-        request,
-        etag=feed.etag,
-        last_modified=int(last_modified.timestamp()) if last_modified else None,
-        response=response,
-    )
+    # The ETag alone decides: Last-Modified cannot tell that a session left the feed
+    # (unassigned, past the window), so If-Modified-Since is ignored (RFC 9110 allows it).
+    conditional = get_conditional_response(request, etag=feed.etag, response=response)
     if (
         conditional is not None and conditional is not response
     ):  # 304 or 412; Django hands back `response` otherwise

@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -119,7 +120,8 @@ class Series(models.Model):
         max_length=200,
         blank=True,
         help_text=_(
-            "What feeds and e-mails show, e.g. “Groupe enfants — Esneux”. Empty: the title."
+            "What feeds and e-mails show, e.g. “Groupe enfants — Esneux”. Empty: “Session — "
+            "<commune>”. Never a participant's name."
         ),
     )
     commune = models.ForeignKey(
@@ -139,7 +141,11 @@ class Series(models.Model):
     mode = models.CharField(_("kind"), max_length=10, choices=Mode.choices, default=Mode.RULE)
     start_date = models.DateField(_("first date"))
     start_time = models.TimeField(_("start time"))
-    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=90)
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"),
+        default=90,
+        validators=[MinValueValidator(5), MaxValueValidator(1440)],
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=DEFAULT_ZONE, validators=[validate_zone]
     )
@@ -167,7 +173,11 @@ class Series(models.Model):
 
     @property
     def agenda_title(self) -> str:
-        return self.public_title or self.title
+        """What leaves the building: the public title, else "Séance — <commune>", never the
+        internal title (it may name someone)."""
+        if self.public_title:
+            return self.public_title
+        return _("Session — %(commune)s") % {"commune": self.commune}
 
     def clean(self) -> None:
         from .recurrence import rule_problems

@@ -18,6 +18,13 @@ from dateutil import rrule as dateutil_rrule
 from django.utils.translation import gettext as _
 
 UTC = dt.UTC
+MAX_OCCURRENCES = 1000
+ALLOWED_FREQUENCIES = (
+    dateutil_rrule.YEARLY,
+    dateutil_rrule.MONTHLY,
+    dateutil_rrule.WEEKLY,
+    dateutil_rrule.DAILY,
+)
 
 
 def localise(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
@@ -39,6 +46,12 @@ def rule_problems(recurrence) -> list[str]:
     for rule in recurrence.rrules:
         if not rule.until and not rule.count:
             problems.append(_("The rule needs an end: an end date or a number of occurrences."))
+        if rule.freq not in ALLOWED_FREQUENCIES:
+            problems.append(_("Sessions repeat at most daily."))
+        if rule.count and rule.count > MAX_OCCURRENCES:
+            problems.append(
+                _("At most %(count)s sessions per series.") % {"count": MAX_OCCURRENCES}
+            )
     return problems
 
 
@@ -135,4 +148,6 @@ def occurrences(
         if closed is not None and closed.reason(occurrence.date(), commune_id):
             continue
         result.append(localise(occurrence, zone))
+        if len(result) >= MAX_OCCURRENCES:
+            break
     return result

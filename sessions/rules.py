@@ -17,15 +17,23 @@ def _commune_scope(user, queryset: QuerySet, path: str) -> QuerySet:
 
 
 class VenueRule(Rule):
-    """Venues of a coordinator's communes; a confidential address stays with them."""
+    """Venues of a coordinator's communes; a confidential address stays with them. A venue in
+    use cannot be deleted (deactivate it instead)."""
 
     def scope(self, user, action, queryset):
-        return _commune_scope(user, queryset, "commune")
+        scoped = _commune_scope(user, queryset, "commune")
+        if action == "delete":
+            scoped = scoped.filter(series__isnull=True, sessions__isnull=True)
+        return scoped
 
 
 class SeriesRule(Rule):
+    """A series with staffed sessions cannot be deleted: its history stays."""
+
     def scope(self, user, action, queryset):
         scoped = _commune_scope(user, queryset, "commune")
+        if action == "delete":
+            scoped = scoped.exclude(sessions__assignments__isnull=False)
         if action == "view":
             # Staff see the series they work in.
             scoped = queryset.filter(

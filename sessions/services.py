@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 import holidays
+import recurrence
+from dateutil import rrule as dateutil_rrule
 from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from .models import Closure, ClosureKind, Series, Session, SessionStatus
-from .recurrence import ClosedDays, occurrences
+from .recurrence import ClosedDays, expand_rule, occurrences
 from .registries import session_keepers
 
 
@@ -74,9 +76,17 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
     # A new start time moves the day's session instead of replacing it: same UID, same staff.
     zone = series.zone
     leftovers: dict[dt.date, list[Session]] = {}
+    # A day whose session was cancelled or moved by hand keeps that session, and gets no other.
+    manual_days: dict[dt.date, Session] = {}
     for key, leftover in existing.items():
-        if key not in wanted_keys and not leftover.manually_changed:
-            leftovers.setdefault(key.astimezone(zone).date(), []).append(leftover)
+        if key in wanted_keys:
+            continue
+        day = key.astimezone(zone).date()
+        if leftover.manually_changed:
+            manual_days[day] = leftover
+        else:
+            leftovers.setdefault(day, []).append(leftover)
+    covered_by_hand: set[int] = set()
     for start in wanted:
         key = start.astimezone(dt.UTC)
         session: Session | None = existing.get(key)
@@ -89,6 +99,9 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
             session.sequence += 1
             session.off_rule = True  # saved below with the other changes
             existing[key] = session
+        if session is None and start.date() in manual_days:
+            covered_by_hand.add(manual_days[start.date()].pk)
+            continue
         if session is None:
             result.created.append(
                 Session(
@@ -115,7 +128,9 @@ def regenerate(series: Series, *, until: dt.date | None = None) -> Regeneration:
             session.save()
             result.updated.append(session)
     result.created = Session.objects.bulk_create(result.created)
-    stale = [s for key, s in existing.items() if key not in wanted_keys]
+    stale = [
+        s for key, s in existing.items() if key not in wanted_keys and s.pk not in covered_by_hand
+    ]
     # Sessions beyond the horizon are not "stale": the horizon moves, they stay.
     stale = [s for s in stale if s.original_start.date() <= limit]
     kept = _kept_ids(stale)
@@ -216,20 +231,38 @@ def split_series(series: Series, from_date: dt.date, **changes) -> Series:
     import copy
 
     series = Series.objects.select_for_update().get(pk=series.pk)
+    if series.mode != Series.Mode.RULE:
+        raise ValueError("only a recurring series can be split")
     if from_date <= series.start_date:
         for name, value in changes.items():
             setattr(series, name, value)
         series.save()
         regenerate(series)
         return series
+    first_start = dt.datetime.combine(series.start_date, series.start_time)
+    for existing_rule in series.rule.rrules:
+        # Pin the weekday and day of month to the first date: dateutil would otherwise take
+        # them from the new series' first date.
+        if existing_rule.freq == dateutil_rrule.WEEKLY and not existing_rule.byday:
+            existing_rule.byday = [recurrence.Weekday(first_start.weekday())]
+        if (
+            existing_rule.freq == dateutil_rrule.MONTHLY
+            and not existing_rule.byday
+            and not existing_rule.bymonthday
+        ):
+            existing_rule.bymonthday = [first_start.day]
     rule = copy.deepcopy(series.rule)
     cutoff = dt.datetime.combine(from_date, dt.time(0, 0)).replace(tzinfo=series.zone)
     moving = series.sessions.filter(original_start__gte=cutoff)
     if rule is not None and rule.rrules:
         for old_rule in series.rule.rrules:
             if old_rule.count:
-                # The new series counts what remains; the old one keeps what came before.
-                before = series.sessions.filter(original_start__lt=cutoff).count()
+                # The new series counts what the rule (not the closures) still had to give.
+                before = sum(
+                    1
+                    for occurrence in expand_rule(series.rule, first_start)
+                    if occurrence.date() < from_date
+                )
                 old_rule.count = None
                 old_rule.until = dt.datetime.combine(from_date - dt.timedelta(days=1), dt.time())
                 for new_rule in rule.rrules:

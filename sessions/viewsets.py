@@ -411,7 +411,9 @@ class SeriesViewSet(ScopedModelViewSet):
         return [*super().get_urlpatterns(), path("split/<int:pk>/", self.split_view, name="split")]
 
     def split_view(self, request, pk):
-        series = get_object_or_404(permissions.visible(request.user, Series, "change"), pk=pk)
+        series = get_object_or_404(
+            permissions.visible(request.user, Series, "change"), pk=pk, mode=Series.Mode.RULE
+        )
         form = SplitSeriesForm(
             request.POST or None,
             series=series,

@@ -180,8 +180,9 @@ def test_a_conditional_request_answers_304(client, dst_series, staff):
     assert again.content == b""
     assert again["ETag"] == first["ETag"]
     assert again["Cache-Control"] == "private, no-cache"
+    # If-Modified-Since alone is not trusted: a session leaving the feed changes no date.
     by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
-    assert by_date.status_code == 304
+    assert by_date.status_code == 200
     other = client.get(url, HTTP_IF_NONE_MATCH='"something-else"')
     assert other.status_code == 200
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from network.models import Commune
 from sessions import services
-from sessions.models import Closure, ClosureKind, Series
+from sessions.models import Closure, ClosureKind, Series, Session
 from sessions.recurrence import ClosedDays, expand_rule, localise, occurrences
 
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
@@ -318,3 +318,77 @@ def test_a_session_a_higher_app_holds_survives_a_rule_change():
     assert result.deleted == 2
     attended.refresh_from_db()
     assert attended.off_rule
+
+
+@pytest.mark.django_db
+def test_a_new_start_time_leaves_cancelled_and_moved_days_alone():
+    commune = Commune.objects.create(name="Esneux")
+    rule = recurrence.deserialize("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=4")
+    series = _series(start_date=dt.date(2027, 1, 13), rule=rule, commune=commune)
+    series.save()
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    second, third = series.sessions.order_by("start")[1:3]
+    services.cancel_session(second, "Fermeture")
+    services.move_session(third, start=third.start + dt.timedelta(days=1), reason="Salle occupée")
+    series.start_time = dt.time(15, 0)
+    series.save()
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    services.regenerate(series, until=dt.date(2027, 12, 31))
+    assert series.sessions.count() == 4
+    days = sorted(s.start.astimezone(BRUSSELS).date() for s in series.sessions.all())
+    assert days == [
+        dt.date(2027, 1, 13),
+        dt.date(2027, 1, 20),
+        dt.date(2027, 1, 28),
+        dt.date(2027, 2, 3),
+    ]
+
+
+@pytest.mark.django_db
+def test_splitting_a_count_rule_or_a_rule_without_weekday_keeps_the_dates():
+    commune = Commune.objects.create(name="Esneux")
+    Closure.objects.create(
+        kind=ClosureKind.LOCAL,
+        start_date=dt.date(2027, 1, 20),
+        end_date=dt.date(2027, 1, 20),
+        reason="Fermeture",
+        commune=commune,
+    )
+    for text in ("RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=6", "RRULE:FREQ=WEEKLY;COUNT=6"):
+        series = _series(
+            title=text,
+            start_date=dt.date(2027, 1, 13),
+            rule=recurrence.deserialize(text),
+            commune=commune,
+            skip_local_closures=True,
+        )
+        series.save()
+        services.regenerate(series, until=dt.date(2027, 12, 31))
+        before = sorted(s.start for s in series.sessions.all())
+        new = services.split_series(series, dt.date(2027, 2, 1), duration_minutes=120)
+        after = sorted(s.start for s in Session.objects.filter(series__in=[series, new]))
+        assert after == before, text
+        assert all(s.start.astimezone(BRUSSELS).weekday() == 2 for s in new.sessions.all())
+
+
+@pytest.mark.django_db
+def test_the_internal_title_never_leaves_the_building():
+    from django.utils import translation
+
+    series = _series(
+        title="Groupe de Léa (interne)",
+        commune=Commune.objects.create(name="Esneux"),
+        start_date=dt.date(2027, 1, 13),
+    )
+    with translation.override("fr"):
+        assert series.agenda_title == "Séance — Esneux"
+    series.public_title = "Groupe enfants — Esneux"
+    assert series.agenda_title == "Groupe enfants — Esneux"
+
+
+def test_rules_are_bounded():
+    from sessions.recurrence import rule_problems
+
+    assert rule_problems(recurrence.deserialize("RRULE:FREQ=MINUTELY;COUNT=10"))
+    assert rule_problems(recurrence.deserialize("RRULE:FREQ=DAILY;COUNT=5000"))
+    assert rule_problems(recurrence.deserialize("RRULE:FREQ=WEEKLY;COUNT=40")) == []
