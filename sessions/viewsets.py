@@ -542,11 +542,37 @@ class MoveForm(forms.Form):
     def __init__(self, *args, session: Session, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.session = session
+        self.user = user
         self.fields["venue"].queryset = permissions.visible(user, Venue, "view").filter(
             is_active=True
         )
 
+    def _staff_conflicts(self, start, end, venue) -> list[str]:
+        """The hard conflicts the new time or place would give the staff (absent, overlap)."""
+        import copy
+
+        probe = copy.copy(self.session)
+        probe.start, probe.end = start, end
+        if venue is not None:
+            probe.venue = venue
+        errors = []
+        for assignment in self.session.assignments.select_related("person"):
+            result = conflicts.check(assignment.person, probe, viewer=self.user)
+            for problem in result.hard:
+                name = assignment.person.get_full_name() or assignment.person.get_username()
+                errors.append(f"{name} : {problem.message}")
+        return errors
+
     def clean(self):
+        cleaned = self._clean_times()
+        if "start" in cleaned and not self.errors:
+            for error in self._staff_conflicts(
+                cleaned["start"], cleaned["end"], cleaned.get("venue")
+            ):
+                self.add_error(None, error)
+        return cleaned
+
+    def _clean_times(self):
         cleaned = super().clean()
         day, start_time = cleaned.get("date"), cleaned.get("start_time")
         if day is None or start_time is None:

@@ -230,6 +230,28 @@ def test_move_notifies_the_staff_with_the_new_time(agenda, coord, users):
     assert "21/01/2027" in mail.outbox[0].body
 
 
+def test_a_move_onto_a_staff_members_absence_is_refused(agenda, coord, users):
+    from sessions.models import Absence
+
+    target, person = _staffed_session(agenda, users)
+    Absence.objects.create(
+        person=person,
+        start_date=dt.date(2027, 1, 21),
+        end_date=dt.date(2027, 1, 21),
+        private_reason="Rendez-vous médical",
+    )
+    response = coord.post(
+        f"/admin/agenda/seances/deplacer/{target.pk}/",
+        {"date": "21/01/2027", "start_time": "10:00", "end_time": "", "reason": "Grève"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Absent·e le 21/01/2027" in html
+    assert "médical" not in html  # the reason stays private
+    target.refresh_from_db()
+    assert target.status == "planned"
+
+
 ICS_OK = b"""BEGIN:VCALENDAR\r
 VERSION:2.0\r
 PRODID:-//Commune d'Esneux//FR\r
