@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from network import audit, permissions
 
-from . import conflicts, notifications
+from . import conflicts, notifications, services
 from .exceptions import (
     AlreadyAssigned,
     AssignmentRefused,
@@ -73,3 +75,42 @@ def unassign(actor, assignment: Assignment, *, origin: str = "admin") -> None:
         Session.objects.select_for_update().filter(pk=assignment.session_id).first()
         audit.record("assignment.delete", assignment, actor=actor, origin=origin)
         Assignment.objects.filter(pk=assignment.pk).delete()
+
+
+def cancel(actor, session: Session, reason: str, *, origin: str = "admin") -> int:
+    """Cancel a session for a coordinator: the staff are told and the audit log notes it.
+
+    Returns how many people were told.
+    """
+    if not permissions.can(actor, "change", session):
+        raise NotAllowed
+    session = services.cancel_session(session, reason)
+    told = notifications.notify_cancelled(session)
+    audit.record("session.cancel", session, actor=actor, origin=origin)
+    return told
+
+
+def move(
+    actor,
+    session: Session,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    venue=None,
+    reason: str,
+    origin: str = "admin",
+) -> int:
+    """Move a session for a coordinator: same UID, the staff are told, the audit log notes it.
+
+    Returns how many people were told.
+    """
+    if not permissions.can(actor, "change", session):
+        raise NotAllowed
+    previous_start = session.start
+    previous_place = session.venue.public_location if session.venue else ""
+    session = services.move_session(session, start=start, end=end, venue=venue, reason=reason)
+    told = notifications.notify_moved(
+        session, previous_start=previous_start, previous_place=previous_place
+    )
+    audit.record("session.move", session, actor=actor, origin=origin)
+    return told

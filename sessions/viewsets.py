@@ -41,7 +41,7 @@ from network.admin_views import (
 from network.admin_views import ScopedEditView as NetworkScopedEditView
 from network.models import Commune
 
-from . import closures_import, conflicts, notifications, services, services_staff
+from . import closures_import, conflicts, services, services_staff
 from .exceptions import SessionsError
 from .models import (
     Absence,
@@ -677,9 +677,7 @@ class SessionViewSet(ScopedModelViewSet):
             return redirect("sessions_sessions:inspect", session.pk)
         form = CancelForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            session = services.cancel_session(session, form.cleaned_data["reason"])
-            told = notifications.notify_cancelled(session)
-            audit.record("session.cancel", session, actor=request.user, origin="admin")
+            told = services_staff.cancel(request.user, session, form.cleaned_data["reason"])
             messages.success(
                 request,
                 _("The session is cancelled; %(count)s people assigned were told by e-mail.")
@@ -711,20 +709,15 @@ class SessionViewSet(ScopedModelViewSet):
             },
         )
         if request.method == "POST" and form.is_valid():
-            previous_start = session.start
-            previous_place = session.venue.public_location if session.venue else ""
             data = form.cleaned_data
-            session = services.move_session(
+            told = services_staff.move(
+                request.user,
                 session,
                 start=data["start"],
                 end=data["end"],
                 venue=data.get("venue"),
                 reason=data["reason"],
             )
-            told = notifications.notify_moved(
-                session, previous_start=previous_start, previous_place=previous_place
-            )
-            audit.record("session.move", session, actor=request.user, origin="admin")
             messages.success(
                 request,
                 _("The session is moved; %(count)s people assigned were told by e-mail.")
