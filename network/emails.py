@@ -16,11 +16,12 @@ def send(
     *,
     calendar: bytes | None = None,
     calendar_method: str = "REQUEST",
+    calendars: list[bytes] | None = None,
 ) -> None:
     """Render `<template>_subject.txt` and `<template>.txt` and send them.
 
     `calendar`, an iTIP message (METHOD:REQUEST or CANCEL), is attached so that mail clients
-    offer to add, update or remove the event.
+    offer to add, update or remove the event; `calendars` attaches several (one per event).
     """
     if not to:
         return
@@ -29,10 +30,11 @@ def send(
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
     message = EmailMessage(subject, body, None, to)
-    if calendar is not None:
+    attached = ([calendar] if calendar is not None else []) + list(calendars or [])
+    for number, body in enumerate(attached, start=1):
         message.attach(
-            "invitation.ics",
-            calendar,
+            "invitation.ics" if len(attached) == 1 else f"invitation-{number}.ics",
+            body,
             f"text/calendar; method={calendar_method}; charset=UTF-8",
         )
     message.send()

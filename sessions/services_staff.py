@@ -9,7 +9,7 @@ from django.db import transaction
 
 from network import audit, permissions
 
-from . import conflicts, notifications, services
+from . import conflicts, notifications, services, signals
 from .exceptions import (
     AlreadyAssigned,
     AssignmentRefused,
@@ -87,6 +87,7 @@ def cancel(actor, session: Session, reason: str, *, origin: str = "admin") -> in
     session = services.cancel_session(session, reason)
     told = notifications.notify_cancelled(session)
     audit.record("session.cancel", session, actor=actor, origin=origin)
+    signals.session_changed.send(sender=Session, session=session, change="cancelled")
     return told
 
 
@@ -113,4 +114,5 @@ def move(
         session, previous_start=previous_start, previous_place=previous_place
     )
     audit.record("session.move", session, actor=actor, origin=origin)
+    signals.session_changed.send(sender=Session, session=session, change="moved")
     return told

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.dispatch import Signal
+
 from network.signals import member_deactivated
 
 from . import tokens
+
+# Sent after a coordinator moved or cancelled one session (services_staff.move / cancel);
+# kwargs: session, change ("moved" or "cancelled"). lms tells the people enrolled.
+session_changed = Signal()
 
 
 def revoke_feed_of_deactivated_member(sender, user, **kwargs) -> None:

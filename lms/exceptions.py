@@ -1,0 +1,84 @@
+"""Domain errors of lms/, with messages a user can read."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class EnrolmentError(Exception):
+    """A domain error whose message can be shown to the user as it is."""
+
+    default_message = _("This action is not possible.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class NotAllowed(EnrolmentError):
+    default_message = _("You are not allowed to do this.")
+
+
+class NotAMember(EnrolmentError):
+    default_message = _(
+        "Only active members of a partner organisation can enrol. Ask your organisation's "
+        "referent or the coordination to confirm your membership."
+    )
+
+
+class RunCancelled(EnrolmentError):
+    default_message = _("This run has been cancelled: choose another date.")
+
+
+class WindowNotOpen(EnrolmentError):
+    default_message = _("Enrolment for this run is not open yet.")
+
+
+class WindowClosed(EnrolmentError):
+    default_message = _("Enrolment for this run is closed.")
+
+
+class NotInAudience(EnrolmentError):
+    default_message = _(
+        "This run is reserved for organisations of %(communes)s; yours does not serve them."
+    )
+
+
+class MissingPrerequisites(EnrolmentError):
+    default_message = _("Complete these modules first: %(modules)s.")
+
+
+class AlreadyEnrolled(EnrolmentError):
+    default_message = _("You are already enrolled in this run.")
+
+
+class AlreadyInModule(EnrolmentError):
+    default_message = _(
+        "You are already enrolled in another run of this module (%(code)s): cancel it first."
+    )
+
+
+class TooLateToCancel(EnrolmentError):
+    default_message = _(
+        "The cancellation deadline (%(deadline)s) has passed: please contact the coordination."
+    )
+
+
+class WrongStatus(EnrolmentError):
+    default_message = _("This enrolment is no longer in a state that allows this.")
+
+
+class OfferExpired(EnrolmentError):
+    default_message = _("This seat offer has expired and was passed on.")
+
+
+class NoSeatLeft(EnrolmentError):
+    default_message = _("No seat is free in this run.")
+
+
+class ReasonRequired(EnrolmentError):
+    default_message = _("Give a reason: the person will read it.")
+
+
+class InvalidAttendance(EnrolmentError):
+    default_message = _("The hours attended must be between 0 and the session's length.")

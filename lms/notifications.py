@@ -1,0 +1,205 @@
+"""E-mails about enrolments, sent by django-tasks once the transaction has committed.
+
+What leaves the building: the module's title, dates, the venue's public location; the online
+link only to people holding a seat. Each e-mail goes to one person, in their language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.urls import reverse
+
+# Kinds of e-mail about one enrolment; each has lms/emails/<kind>.txt and <kind>_subject.txt.
+KINDS = (
+    "confirmed",
+    "waitlisted",
+    "offered",
+    "offer_expired",
+    "requested",
+    "approval_needed",
+    "approved",
+    "rejected",
+    "cancelled",
+    "run_cancelled",
+    "reminder",
+    "completed",
+)
+WITH_INVITATION = {"confirmed", "reminder"}
+WITH_CANCELLATION = {"cancelled", "run_cancelled", "offer_expired"}
+
+
+def later(kind: str, enrolment) -> None:
+    """Queue the e-mail `kind` about `enrolment` once the current transaction commits."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    from .tasks import send_enrolment_email_task
+
+    enrolment_id = enrolment.pk
+    transaction.on_commit(lambda: send_enrolment_email_task.enqueue(kind, enrolment_id))
+
+
+def later_interest(interest, run) -> None:
+    from .tasks import send_interest_email_task
+
+    ids = (interest.pk, run.pk)
+    transaction.on_commit(lambda: send_interest_email_task.enqueue(*ids))
+
+
+def later_session(change: str, enrolment, session) -> None:
+    from .tasks import send_session_change_task
+
+    ids = (change, enrolment.pk, session.pk)
+    transaction.on_commit(lambda: send_session_change_task.enqueue(*ids))
+
+
+def _language(person) -> str | None:
+    profile = getattr(person, "member_profile", None)
+    return getattr(profile, "preferred_language", None) or None
+
+
+def _local(moment: dt.datetime | None, zone) -> dict[str, str]:
+    if moment is None:
+        return {"date": "", "time": ""}
+    local = moment.astimezone(zone)
+    return {"date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"}
+
+
+def session_lines(run) -> list[dict[str, str]]:
+    from sessions.models import SessionStatus
+
+    lines = []
+    for session in (
+        run.sessions()
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("series", "venue__commune")
+    ):
+        zone = session.series.zone
+        lines.append(
+            {
+                **_local(session.start, zone),
+                "end": _local(session.end, zone)["time"],
+                "place": session.venue.public_location if session.venue else "",
+            }
+        )
+    return lines
+
+
+def invitations(run, person, method: str) -> list[bytes]:
+    """One iTIP message per session (one UID per message, as RFC 5546 expects)."""
+    from sessions.feeds import invitation
+    from sessions.models import SessionStatus
+
+    sessions = run.sessions().select_related("series__commune", "venue__commune")
+    if method == "REQUEST":
+        sessions = sessions.exclude(status=SessionStatus.CANCELLED)
+    return [invitation(session, person, method=method) for session in sessions]
+
+
+def context_for(enrolment) -> dict:
+    run = enrolment.run
+    zone = run.series.zone if run.series_id else None
+    holds_seat = enrolment.holds_seat
+    return {
+        "person": enrolment.person,
+        "enrolment": enrolment,
+        "run": run,
+        "module_title": run.module.title,
+        "module_url": run.module.url or "",
+        "sessions": session_lines(run),
+        "online_link": run.online_link if holds_seat else "",
+        "offer_expires": _local(enrolment.offer_expires_at, zone) if zone else {},
+        "position": enrolment.waitlist_position,
+        "reason": enrolment.reason or run.cancel_reason,
+        "dashboard_path": reverse("dashboard"),
+        "requests_path": reverse("lms:requests"),
+    }
+
+
+def send_enrolment_email(kind: str, enrolment) -> int:
+    """Send one kind of e-mail about an enrolment; returns how many were sent."""
+    from network import emails
+
+    from .services import approvers_of
+
+    person = enrolment.person
+    context = context_for(enrolment)
+    if kind == "approval_needed":
+        sent = 0
+        for approver in approvers_of(enrolment):
+            emails.send(
+                [approver.email],
+                "lms/emails/approval_needed",
+                {**context, "approver": approver},
+                language=_language(approver),
+            )
+            sent += 1
+        return sent
+    if not (person.is_active and person.email):
+        return 0
+    calendars: list[bytes] = []
+    method = "REQUEST"
+    if kind in WITH_INVITATION or (kind == "approved" and enrolment.holds_seat):
+        calendars = invitations(enrolment.run, person, "REQUEST")
+    elif kind in WITH_CANCELLATION:
+        method = "CANCEL"
+        calendars = invitations(enrolment.run, person, "CANCEL")
+    emails.send(
+        [person.email],
+        f"lms/emails/{kind}",
+        context,
+        language=_language(person),
+        calendars=calendars,
+        calendar_method=method,
+    )
+    return 1
+
+
+def send_interest_email(interest, run) -> int:
+    from network import emails
+
+    person = interest.person
+    if not (person.is_active and person.email):
+        return 0
+    emails.send(
+        [person.email],
+        "lms/emails/interest_open",
+        {
+            "person": person,
+            "run": run,
+            "module_title": run.module.title,
+            "module_url": run.module.url or "",
+            "sessions": session_lines(run),
+        },
+        language=_language(person),
+    )
+    return 1
+
+
+def send_session_change(change: str, enrolment, session) -> int:
+    from network import emails
+    from sessions.feeds import invitation
+
+    person = enrolment.person
+    if not (person.is_active and person.email):
+        return 0
+    zone = session.series.zone
+    method = "CANCEL" if change == "cancelled" else "REQUEST"
+    emails.send(
+        [person.email],
+        f"lms/emails/session_{change}",
+        {
+            "person": person,
+            "run": enrolment.run,
+            "module_title": enrolment.run.module.title,
+            "when": _local(session.start, zone),
+            "end": _local(session.end, zone)["time"],
+            "place": session.venue.public_location if session.venue else "",
+            "reason": session.reason,
+        },
+        language=_language(person),
+        calendars=[invitation(session, person, method=method)],
+        calendar_method=method,
+    )
+    return 1
