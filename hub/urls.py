@@ -54,6 +54,7 @@ urlpatterns = [
     *auth_patterns,
     path("", include("network.urls")),
     path("", include("sessions.urls")),
+    path("", include("lms.urls")),
 ]
 
 if settings.DEBUG:
