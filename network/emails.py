@@ -31,10 +31,10 @@ def send(
         body = render_to_string(f"{template}.txt", context)
     message = EmailMessage(subject, body, None, to)
     attached = ([calendar] if calendar is not None else []) + list(calendars or [])
-    for number, body in enumerate(attached, start=1):
+    for number, payload in enumerate(attached, start=1):
         message.attach(
             "invitation.ics" if len(attached) == 1 else f"invitation-{number}.ics",
-            body,
+            payload,
             f"text/calendar; method={calendar_method}; charset=UTF-8",
         )
     message.send()
