@@ -142,6 +142,51 @@ def _absence_outside(username):
     )[0]
 
 
+def _run_outside(username):
+    """A course run of Aywaille (with its module and catalogue when the demo has none)."""
+    from wagtail.models import Page
+
+    from lms import services as lms_services
+    from lms.models import CourseRun, ModulePage, TrainingCatalogPage
+
+    run = CourseRun.objects.filter(code="HORS-CHAMP-01").first()
+    if run is not None:
+        return run
+    catalog = TrainingCatalogPage.objects.first()
+    if catalog is None:
+        catalog = Page.objects.get(depth=2).add_child(
+            instance=TrainingCatalogPage(title="Formations", slug="formations")
+        )
+    module = ModulePage.objects.filter(code="HORS-CHAMP").first()
+    if module is None:
+        module = catalog.add_child(
+            instance=ModulePage(title="Module hors champ", slug="hors-champ", code="HORS-CHAMP")
+        )
+    run = CourseRun.objects.create(
+        module=module, code="HORS-CHAMP-01", commune=_aywaille(), capacity=5
+    )
+    lms_services.schedule_run(
+        run, [(dt.date.today() + dt.timedelta(days=30), dt.time(9))], duration_minutes=180
+    )
+    return run
+
+
+def _enrolment_outside(username):
+    from lms.models import Enrolment, EnrolmentStatus
+
+    return Enrolment.objects.get_or_create(
+        run=_run_outside(username),
+        person=_member_outside(username).user,
+        defaults={"status": EnrolmentStatus.REQUESTED},
+    )[0]
+
+
+def _audience(username):
+    from lms.models import Audience
+
+    return Audience.objects.get_or_create(name="Public hors champ", slug="public-hors-champ")[0]
+
+
 LISTINGS_OF_EVERYONE = {"index", "index_results", "history", "history_results", "usage"}
 
 
@@ -167,6 +212,10 @@ SCOPED = {
     "sessions_closures": (_closure_outside, LISTINGS_OF_EVERYONE),
     "sessions_availability": (_availability_outside, set()),
     "sessions_absences": (_absence_outside, set()),
+    "lms_runs": (_run_outside, set()),
+    "lms_enrolments": (_enrolment_outside, set()),
+    # Audiences belong to no commune: Wagtail's model permissions, the network coordination only.
+    "lms_audiences": (_audience, set()),
 }
 # Per extra URL of a viewset, the object it takes when it is not the viewset's own model.
 EXTRA_OBJECTS = {"network_members:revoke_invitation": _invitation_outside}
@@ -253,6 +302,14 @@ FRONT_END = {
     "sessions:personal_feed": "the token is the credential; a wrong or revoked one answers 404",
     "sessions:series_feed": "login, permission layer: 404 outside the scope (tests/sessions_tests)",
     "sessions:session_ics": "login, permission layer: 404 outside the scope (tests/sessions_tests)",
+    "lms:enrol": "login, POST; the service checks eligibility (tests/lms_tests/test_views)",
+    "lms:interest": "login, POST, the signed-in person's own interest in a live public module",
+    "lms:attendance": "login; trainers of the session or coordinators of its run, else 404",
+    "lms:cancel": "login, POST, the signed-in person's own enrolment, else 404",
+    "lms:accept": "login, POST, the signed-in person's own enrolment, else 404",
+    "lms:evaluate": "login, the signed-in person's own finished enrolment, else 404",
+    "lms:requests": "login, referents only: their organisation's requests",
+    "lms:decide": "login, POST; referent of the person's organisation or coordinator, else 404",
 }
 
 
