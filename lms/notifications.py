@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 # Kinds of e-mail about one enrolment; each has lms/emails/<kind>.txt and <kind>_subject.txt.
 KINDS = (
@@ -27,6 +27,16 @@ KINDS = (
     "completed",
 )
 WITH_INVITATION = {"confirmed", "reminder"}
+# An e-mail is sent after the commit, by a worker: by then the enrolment may have moved on
+# (waitlisted, then offered a seat at once). These kinds are only sent while still true.
+STILL_TRUE = {
+    "confirmed": ("confirmed", "completed", "not_completed"),
+    "reminder": ("confirmed",),
+    "waitlisted": ("waitlisted",),
+    "offered": ("offered",),
+    "requested": ("requested",),
+    "approval_needed": ("requested",),
+}
 WITH_CANCELLATION = {"cancelled", "run_cancelled", "offer_expired"}
 
 
@@ -97,6 +107,20 @@ def invitations(run, person, method: str) -> list[bytes]:
     return [invitation(session, person, method=method) for session in sessions]
 
 
+def _path(name: str, fallback: str = "dashboard") -> str:
+    """A site path for a link in an e-mail; a missing route must not stop the e-mail."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return reverse(fallback)
+
+
+def page_path(page) -> str:
+    """The page's path on its site, to follow `base_url` (Page.url is absolute on multi-site)."""
+    parts = page.get_url_parts()
+    return parts[2] if parts else ""
+
+
 def context_for(enrolment) -> dict:
     run = enrolment.run
     zone = run.series.zone if run.series_id else None
@@ -106,14 +130,14 @@ def context_for(enrolment) -> dict:
         "enrolment": enrolment,
         "run": run,
         "module_title": run.module.title,
-        "module_url": run.module.url or "",
+        "module_url": page_path(run.module),
         "sessions": session_lines(run),
         "online_link": run.online_link if holds_seat else "",
         "offer_expires": _local(enrolment.offer_expires_at, zone) if zone else {},
         "position": enrolment.waitlist_position,
         "reason": enrolment.reason or run.cancel_reason,
-        "dashboard_path": reverse("dashboard"),
-        "requests_path": reverse("lms:requests"),
+        "dashboard_path": _path("dashboard"),
+        "requests_path": _path("lms:requests"),
     }
 
 
@@ -124,6 +148,8 @@ def send_enrolment_email(kind: str, enrolment) -> int:
     from .services import approvers_of
 
     person = enrolment.person
+    if kind in STILL_TRUE and enrolment.status not in STILL_TRUE[kind]:
+        return 0
     context = context_for(enrolment)
     if kind == "approval_needed":
         sent = 0
@@ -137,6 +163,9 @@ def send_enrolment_email(kind: str, enrolment) -> int:
             sent += 1
         return sent
     if not (person.is_active and person.email):
+        return 0
+    profile = getattr(person, "member_profile", None)
+    if kind == "reminder" and profile is not None and not profile.notify_reminders:
         return 0
     calendars: list[bytes] = []
     method = "REQUEST"
@@ -169,7 +198,7 @@ def send_interest_email(interest, run) -> int:
             "person": person,
             "run": run,
             "module_title": run.module.title,
-            "module_url": run.module.url or "",
+            "module_url": page_path(run.module),
             "sessions": session_lines(run),
         },
         language=_language(person),
@@ -197,6 +226,7 @@ def send_session_change(change: str, enrolment, session) -> int:
             "end": _local(session.end, zone)["time"],
             "place": session.venue.public_location if session.venue else "",
             "reason": session.reason,
+            "dashboard_path": _path("dashboard"),
         },
         language=_language(person),
         calendars=[invitation(session, person, method=method)],

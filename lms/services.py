@@ -44,6 +44,8 @@ from .models import (
 from .signals import module_completed, path_completed
 
 HUNDRED = Decimal(100)
+# Dates in messages are shown the Belgian way whatever the language (DESIGN "House style").
+DATETIME = "d/m/Y H:i"
 
 
 # --- locking and seats -----------------------------------------------------------------------
@@ -134,7 +136,9 @@ def _expire_offers_locked(run: CourseRun, now: dt.datetime) -> int:
         enrolment.save(update_fields=["status", "updated_at"])
         audit.record("enrolment.offer_expired", enrolment, origin="system")
         notifications.later("offer_expired", enrolment)
-        _pass_seat_on(run, enrolment.offer_expires_at or now)
+        # Held from now, not from the old expiry: a late run_due_jobs must not hand the next
+        # person an offer that has already run out.
+        _pass_seat_on(run, now)
         expired += 1
     return expired
 
@@ -214,9 +218,9 @@ def check_eligibility(person, run: CourseRun, now: dt.datetime | None = None) ->
                 exceptions.NotInAudience.default_message
                 % {"communes": ", ".join(c.name for c in audience)}
             )
-    missing = [
-        m for m in run.module.prerequisites.all() if m.pk not in completed_module_ids(person)
-    ]
+    prerequisites = list(run.module.prerequisites.all())
+    done = completed_module_ids(person) if prerequisites else set()
+    missing = [m for m in prerequisites if m.pk not in done]
     if missing:
         raise exceptions.MissingPrerequisites(
             exceptions.MissingPrerequisites.default_message
@@ -241,7 +245,7 @@ def _opens_message(opens: dt.datetime) -> str:
     from django.utils.translation import gettext
 
     return gettext("Enrolment for this run opens on %(date)s.") % {
-        "date": formats.date_format(timezone.localtime(opens), "SHORT_DATETIME_FORMAT")
+        "date": formats.date_format(timezone.localtime(opens), DATETIME)
     }
 
 
@@ -273,9 +277,10 @@ def preview(person, run: CourseRun, now: dt.datetime | None = None) -> Outcome:
 def enrol(person, run: CourseRun, *, actor=None, origin: str = "web") -> Enrolment:
     """Sign `person` up: confirmed, waitlisted (last position) or awaiting approval."""
     actor = actor or person
-    now = timezone.now()
     with transaction.atomic():
         run = _locked(run.pk)
+        # Read the clock under the lock: sign-up times then follow the waitlist's order.
+        now = timezone.now()
         _expire_offers_locked(run, now)
         check_eligibility(person, run, now)
         enrolment = Enrolment.objects.filter(run=run, person=person).first()
@@ -306,7 +311,6 @@ def enrol(person, run: CourseRun, *, actor=None, origin: str = "web") -> Enrolme
 def cancel(enrolment: Enrolment, *, actor, reason: str = "", origin: str = "web") -> Enrolment:
     """Cancel an enrolment: by the person before the deadline, or by a coordinator with a
     reason. A seat it held goes to the first person waiting."""
-    now = timezone.now()
     by_person = actor.pk == enrolment.person_id
     reason = reason.strip()
     if not by_person:
@@ -314,43 +318,46 @@ def cancel(enrolment: Enrolment, *, actor, reason: str = "", origin: str = "web"
             raise exceptions.NotAllowed
         if not reason:
             raise exceptions.ReasonRequired
+    refusal: exceptions.EnrolmentError | None = None
     with transaction.atomic():
         run = _locked(enrolment.run_id)
+        now = timezone.now()
+        _expire_offers_locked(run, now)
         enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-        if enrolment.status not in PENDING:
-            raise exceptions.WrongStatus
         deadline = run.cancellation_deadline()
-        if (
+        if enrolment.status not in PENDING:
+            # Raised after the commit: an offer expired above stays expired and passed on.
+            refusal = exceptions.WrongStatus()
+        elif (
             by_person
             and enrolment.status == EnrolmentStatus.CONFIRMED
             and deadline is not None
             and now > deadline
         ):
-            raise exceptions.TooLateToCancel(
+            refusal = exceptions.TooLateToCancel(
                 exceptions.TooLateToCancel.default_message
-                % {
-                    "deadline": formats.date_format(
-                        timezone.localtime(deadline), "SHORT_DATETIME_FORMAT"
-                    )
-                }
+                % {"deadline": formats.date_format(timezone.localtime(deadline), DATETIME)}
             )
-        held = enrolment.holds_seat
-        position = enrolment.waitlist_position
-        enrolment.status = EnrolmentStatus.CANCELLED
-        enrolment.waitlist_position = None
-        enrolment.offer_expires_at = None
-        enrolment.cancelled_at = now
-        enrolment.reason = reason
-        enrolment.updated_at = now
-        if not by_person:
-            enrolment.decided_by = actor
-        enrolment.save()
-        if held:
-            _pass_seat_on(run, now)
         else:
-            _leave_waitlist(run, position)
-        audit.record("enrolment.cancel", enrolment, actor=actor, origin=origin)
-        notifications.later("cancelled", enrolment)
+            held = enrolment.holds_seat
+            position = enrolment.waitlist_position
+            enrolment.status = EnrolmentStatus.CANCELLED
+            enrolment.waitlist_position = None
+            enrolment.offer_expires_at = None
+            enrolment.cancelled_at = now
+            enrolment.reason = reason
+            enrolment.updated_at = now
+            if not by_person:
+                enrolment.decided_by = actor
+            enrolment.save()
+            if held:
+                _pass_seat_on(run, now)
+            else:
+                _leave_waitlist(run, position)
+            audit.record("enrolment.cancel", enrolment, actor=actor, origin=origin)
+            notifications.later("cancelled", enrolment)
+    if refusal is not None:
+        raise refusal
     return enrolment
 
 
@@ -358,21 +365,27 @@ def accept_offer(enrolment: Enrolment, *, actor, origin: str = "web") -> Enrolme
     """The person takes the seat offered to them (if the offer is still live)."""
     if actor.pk != enrolment.person_id:
         raise exceptions.NotAllowed
-    now = timezone.now()
+    refusal: exceptions.EnrolmentError | None = None
     with transaction.atomic():
         run = _locked(enrolment.run_id)
+        now = timezone.now()
         _expire_offers_locked(run, now)
         enrolment = Enrolment.objects.get(pk=enrolment.pk)
+        # Refusals are raised after the commit: raising here would roll back the expiry and
+        # the offer just made to the next person.
         if enrolment.status == EnrolmentStatus.EXPIRED:
-            raise exceptions.OfferExpired
-        if enrolment.status != EnrolmentStatus.OFFERED:
-            raise exceptions.WrongStatus
-        enrolment.status = EnrolmentStatus.CONFIRMED
-        enrolment.offer_expires_at = None
-        enrolment.updated_at = now
-        enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
-        audit.record("enrolment.accept_offer", enrolment, actor=actor, origin=origin)
-        notifications.later("confirmed", enrolment)
+            refusal = exceptions.OfferExpired()
+        elif enrolment.status != EnrolmentStatus.OFFERED:
+            refusal = exceptions.WrongStatus()
+        else:
+            enrolment.status = EnrolmentStatus.CONFIRMED
+            enrolment.offer_expires_at = None
+            enrolment.updated_at = now
+            enrolment.save(update_fields=["status", "offer_expires_at", "updated_at"])
+            audit.record("enrolment.accept_offer", enrolment, actor=actor, origin=origin)
+            notifications.later("confirmed", enrolment)
+    if refusal is not None:
+        raise refusal
     return enrolment
 
 
@@ -542,9 +555,7 @@ def promote(
 
 def sync_run_schedule(run: CourseRun) -> CourseRun:
     """Keep the run's denormalised first and last session in step with its series."""
-    sessions = Session.objects.filter(series_id=run.series_id).exclude(
-        status=SessionStatus.CANCELLED
-    )
+    sessions = run.sessions().exclude(status=SessionStatus.CANCELLED)
     bounds = sessions.aggregate(first=Min("start"), last=Max("end"))
     CourseRun.objects.filter(pk=run.pk).update(starts_at=bounds["first"], ends_at=bounds["last"])
     run.starts_at, run.ends_at = bounds["first"], bounds["last"]
@@ -604,13 +615,12 @@ def schedule_run(
 def trainers_of(run: CourseRun):
     from django.contrib.auth import get_user_model
 
-    return (
-        get_user_model()
-        .objects.filter(
-            assignments__session__series_id=run.series_id, assignments__role=StaffRole.TRAINER
-        )
-        .distinct()
-    )
+    users = get_user_model().objects
+    if run.series_id is None:
+        return users.none()
+    return users.filter(
+        assignments__session__series_id=run.series_id, assignments__role=StaffRole.TRAINER
+    ).distinct()
 
 
 def cancel_run(run: CourseRun, *, actor, reason: str, origin: str = "admin") -> int:
@@ -901,7 +911,8 @@ def notify_interest(now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     told = 0
     open_runs = CourseRun.objects.upcoming(now).filter(
-        Q(enrolment_opens__isnull=True) | Q(enrolment_opens__lte=now)
+        Q(enrolment_opens__isnull=True) | Q(enrolment_opens__lte=now),
+        Q(enrolment_closes__isnull=True) | Q(enrolment_closes__gt=now),
     )
     for run in open_runs.select_related("module"):
         for interest in Interest.objects.filter(module_id=run.module_id, notified_at__isnull=True):

@@ -36,9 +36,14 @@ def send_session_change_task(change: str, enrolment_id: int, session_id: int) ->
     from .models import Enrolment
     from .notifications import send_session_change
 
-    enrolment = Enrolment.objects.select_related("run__module", "person").filter(pk=enrolment_id)
-    session = Session.objects.select_related("series__commune", "venue__commune")
-    enrolment, session = enrolment.first(), session.filter(pk=session_id).first()
+    enrolment = (
+        Enrolment.objects.select_related("run__module", "person").filter(pk=enrolment_id).first()
+    )
+    session = (
+        Session.objects.select_related("series__commune", "venue__commune")
+        .filter(pk=session_id)
+        .first()
+    )
     if enrolment is None or session is None:
         return 0
     return send_session_change(change, enrolment, session)

@@ -81,8 +81,8 @@ def _grow(size: int) -> None:
 
 @pytest.fixture
 def vep(demo_data):
-    module = _module("PR-VEP", "Enfants exposés aux violences conjugales")
-    run = _run(module, "PR-VEP-2027-01", capacity=2)
+    module = _module("ZZ-VEP", "Zéphyr : enfants exposés")
+    run = _run(module, "ZZ-VEP-2027-01", capacity=2)
     return module, run
 
 
@@ -95,28 +95,28 @@ def _count(client, url) -> int:
 
 def test_catalogue_lists_filters_and_searches(client, vep):
     module, run = vep
-    _module("PR-PV", "Violences entre partenaires : comprendre", format="online")
+    _module("ZZ-PV", "Quokka en ligne", format="online")
     response = client.get("/formations/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Enfants exposés aux violences conjugales" in html
-    assert "Violences entre partenaires" in html
+    assert "Zéphyr : enfants exposés" in html
+    assert "Quokka en ligne" in html
     html = client.get("/formations/?format=online").content.decode()
-    assert "Violences entre partenaires" in html and "Enfants exposés" not in html
+    assert "Quokka en ligne" in html and "Zéphyr" not in html
     html = client.get("/formations/?dates=1").content.decode()
-    assert "Enfants exposés" in html and "Violences entre partenaires" not in html
-    html = client.get("/formations/?q=conjugales").content.decode()
-    assert "Enfants exposés" in html and "Violences entre partenaires" not in html
+    assert "Zéphyr" in html and "Quokka en ligne" not in html
+    html = client.get("/formations/?q=zéphyr").content.decode()
+    assert "Zéphyr" in html and "Quokka en ligne" not in html
     html = client.get("/formations/?commune=esneux").content.decode()
-    assert "Enfants exposés" in html
+    assert "Zéphyr" in html
     html = client.get("/formations/?commune=trooz").content.decode()
-    assert "Enfants exposés" not in html
+    assert "Zéphyr" not in html
 
 
 def test_module_page_says_what_signing_up_will_do(client, vep):
     module, run = vep
     html = client.get(module.url).content.decode()
-    assert "PR-VEP-2027-01" in html and "Se connecter" in html or "Sign in" in html
+    assert "ZZ-VEP-2027-01" in html and "Se connecter" in html or "Sign in" in html
     client.force_login(_user("professionnelle"))
     html = client.get(module.url).content.decode()
     assert f'action="/formations/inscription/{run.pk}/"' in html
@@ -137,7 +137,7 @@ def test_enrol_cancel_and_dashboard(client, vep):
     enrolment = Enrolment.objects.get(run=run, person__username="professionnelle")
     assert enrolment.status == EnrolmentStatus.CONFIRMED
     html = client.get("/mon-parcours/").content.decode()
-    assert "Enfants exposés aux violences conjugales" in html
+    assert "Zéphyr : enfants exposés" in html
     session = run.sessions().get()
     assert f"/agenda/seance/{session.uid}.ics" in html
     ics = client.get(f"/agenda/seance/{session.uid}.ics")
