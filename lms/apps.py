@@ -46,7 +46,9 @@ class LmsConfig(AppConfig):
 
         panels.register()
         registries.navigation.register(
-            registries.NavEntry(key="training", label=_("Training"), url="/formations/", order=100)
+            registries.NavEntry(
+                key="training", label=_("Training courses"), url="/formations/", order=100
+            )
         )
         for key, description, interval, task in (
             ("lms.expire_offers", _("Pass on expired seat offers"), 5, tasks.expire_offers_task),
