@@ -18,6 +18,9 @@ from network.models import MemberProfile, MemberStatus
 from . import exceptions
 from .models import ACTIVE, PENDING, CourseRun, Enrolment, EnrolmentStatus
 
+# Belgian day/month order in every language (Django's English formats are American).
+DATETIME = "d/m/Y H:i"
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -72,11 +75,7 @@ def problem(
     if run.enrolment_opens and now < run.enrolment_opens:
         return exceptions.WindowNotOpen(
             gettext("Enrolment for this run opens on %(date)s.")
-            % {
-                "date": formats.date_format(
-                    timezone.localtime(run.enrolment_opens), "SHORT_DATETIME_FORMAT"
-                )
-            }
+            % {"date": formats.date_format(timezone.localtime(run.enrolment_opens), DATETIME)}
         )
     closes = run.closes_at()
     if closes is not None and now >= closes:

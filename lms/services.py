@@ -22,9 +22,8 @@ from network.models import MemberProfile, MemberStatus
 from sessions import services as session_services
 from sessions.models import Assignment, Series, SeriesDate, Session, SessionStatus, StaffRole
 
-from . import exceptions, notifications
+from . import eligibility, exceptions, notifications
 from .models import (
-    ACTIVE,
     PENDING,
     SEAT_HOLDING,
     Approval,
@@ -45,7 +44,7 @@ from .signals import module_completed, path_completed
 
 HUNDRED = Decimal(100)
 # Dates in messages are shown the Belgian way whatever the language (DESIGN "House style").
-DATETIME = "d/m/Y H:i"
+DATETIME = eligibility.DATETIME
 
 
 # --- locking and seats -----------------------------------------------------------------------
@@ -192,61 +191,18 @@ def completed_module_ids(person) -> set[int]:
 
 
 def check_eligibility(person, run: CourseRun, now: dt.datetime | None = None) -> None:
-    """Raise the first reason why `person` may not enrol in `run` (French messages)."""
-    now = now or timezone.now()
-    if not (person.is_authenticated and person.is_active):
-        raise exceptions.NotAMember
-    profile = _profile(person)
-    if profile is None:
-        raise exceptions.NotAMember
-    if run.is_cancelled:
-        raise exceptions.RunCancelled
-    if run.enrolment_opens and now < run.enrolment_opens:
-        raise exceptions.WindowNotOpen(
-            exceptions.WindowNotOpen.default_message
-            if run.enrolment_opens is None
-            else _opens_message(run.enrolment_opens)
-        )
-    closes = run.closes_at()
-    if closes is not None and now >= closes:
-        raise exceptions.WindowClosed
+    """Raise the first reason why `person` may not enrol in `run` (messages a user can read)."""
     audience = list(run.audience_communes.all())
-    if audience:
-        served = set(profile.organisation.communes.values_list("pk", flat=True))
-        if not served & {c.pk for c in audience}:
-            raise exceptions.NotInAudience(
-                exceptions.NotInAudience.default_message
-                % {"communes": ", ".join(c.name for c in audience)}
-            )
-    prerequisites = list(run.module.prerequisites.all())
-    done = completed_module_ids(person) if prerequisites else set()
-    missing = [m for m in prerequisites if m.pk not in done]
-    if missing:
-        raise exceptions.MissingPrerequisites(
-            exceptions.MissingPrerequisites.default_message
-            % {"modules": ", ".join(f"« {m.title} »" for m in missing)}
-        )
-    existing = Enrolment.objects.filter(run=run, person=person, status__in=ACTIVE).first()
-    if existing is not None:
-        raise exceptions.AlreadyEnrolled
-    other = (
-        Enrolment.objects.filter(person=person, run__module_id=run.module_id, status__in=PENDING)
-        .exclude(run=run)
-        .select_related("run")
-        .first()
+    found = eligibility.problem(
+        eligibility.facts_for(person),
+        run,
+        audience_ids=[c.pk for c in audience],
+        audience_names=[c.name for c in audience],
+        prerequisites=list(run.module.prerequisites.all()),
+        now=now,
     )
-    if other is not None:
-        raise exceptions.AlreadyInModule(
-            exceptions.AlreadyInModule.default_message % {"code": other.run.code}
-        )
-
-
-def _opens_message(opens: dt.datetime) -> str:
-    from django.utils.translation import gettext
-
-    return gettext("Enrolment for this run opens on %(date)s.") % {
-        "date": formats.date_format(timezone.localtime(opens), DATETIME)
-    }
+    if found is not None:
+        raise found
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,162 @@ def test_demo_facilitators_agenda_page_shows_a_working_feed_url(client, demo_dat
     body = feed.content.decode()
     assert "Intervision — réseau Secova" in body
     assert "Adresse communiquée" not in body  # the confidential venue never leaves
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def _training_counts():
+    from lms.models import (
+        Attendance,
+        Audience,
+        CourseRun,
+        Enrolment,
+        Evaluation,
+        Interest,
+        ModulePage,
+        PathCompletion,
+        PathModule,
+        TrainingPathPage,
+    )
+    from network.models import AuditEntry
+    from sessions.models import Assignment, Series, Session, Venue
+
+    models = (
+        Attendance,
+        Audience,
+        CourseRun,
+        Enrolment,
+        Evaluation,
+        Interest,
+        ModulePage,
+        PathCompletion,
+        PathModule,
+        TrainingPathPage,
+        Assignment,
+        Series,
+        Session,
+        Venue,
+        AuditEntry,
+    )
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts["enrolments"] = sorted(
+        Enrolment.objects.values_list(
+            "run__code", "person__username", "status", "waitlist_position", "completed_at"
+        )
+    )
+    counts["runs"] = sorted(
+        CourseRun.objects.values_list("code", "seats_taken", "starts_at", "ends_at", "updated_at")
+    )
+    return counts
+
+
+def test_demo_catalogue_has_modules_and_paths_under_formations(demo_data):
+    from lms.models import ModulePage, TrainingCatalogPage, TrainingPathPage
+
+    catalog = TrainingCatalogPage.objects.live().get()
+    assert catalog.url_path.endswith("/formations/")
+    assert catalog.get_parent().specific_class.__name__ == "HomePage"
+    modules = ModulePage.objects.live().child_of(catalog)
+    assert modules.count() >= 12
+    for module in modules:
+        assert module.code and module.summary and module.provider
+        assert len(module.outcome_list) >= 2
+        assert module.audiences.exists()
+        assert {block.block_type for block in module.body} >= {"heading", "programme"}
+    vep = modules.get(code="PR-VEP")
+    assert vep.title == "Enfants exposés aux violences conjugales"
+    assert vep.hours == 6
+    assert modules.get(code="PR-DOM").prerequisites.filter(code="PR-CVP").exists()
+    assert modules.filter(completion_threshold=80).exists()
+    paths = TrainingPathPage.objects.live().child_of(catalog)
+    assert paths.count() >= 2
+    for path in paths:
+        links = list(path.path_modules.all())
+        assert any(link.required for link in links)
+        assert path.electives_required <= sum(not link.required for link in links)
+
+
+def test_demo_past_run_has_one_session_attendance_and_completions(demo_data):
+    import datetime as dt
+    import zoneinfo
+
+    from lms.models import Attendance, CourseRun, EnrolmentStatus, Evaluation
+
+    run = CourseRun.objects.get(code="PR-VEP-2026-01")
+    assert run.module.code == "PR-VEP"
+    (session,) = run.sessions()
+    local = session.start.astimezone(zoneinfo.ZoneInfo("Europe/Brussels"))
+    assert (local.date(), local.time()) == (dt.date(2026, 10, 14), dt.time(9, 0))
+    assert session.end - session.start == dt.timedelta(hours=6)
+    assert 8 <= run.enrolments.count() <= 12
+    statuses = set(Attendance.objects.filter(session=session).values_list("status", flat=True))
+    assert statuses == {"present", "partial", "absent", "excused"}
+    completed = run.enrolments.filter(status=EnrolmentStatus.COMPLETED)
+    assert completed.filter(person__username="professionnelle").exists()
+    assert completed.count() == Attendance.objects.filter(session=session, status="present").count()
+    assert Evaluation.objects.filter(enrolment__run=run).count() >= 2
+
+
+def test_demo_runs_keep_seat_and_waitlist_invariants_and_one_is_full(demo_data):
+    from lms.models import SEAT_HOLDING, CourseRun
+
+    full = []
+    for run in CourseRun.objects.all():
+        assert run.seats_taken == run.enrolments.filter(status__in=SEAT_HOLDING).count(), run
+        positions = sorted(
+            run.enrolments.filter(status="waitlisted").values_list("waitlist_position", flat=True)
+        )
+        assert positions == list(range(1, len(positions) + 1)), run
+        if positions:
+            assert run.seats_taken == run.capacity
+            full.append(run)
+    assert full, "a full run with a waiting list"
+    assert CourseRun.objects.upcoming().filter(approval="coordinator").exists()
+    assert CourseRun.objects.upcoming().exclude(online_link="").exists()
+    assert CourseRun.objects.upcoming().filter(audience_communes__isnull=False).exists()
+
+
+def test_demo_referent_has_requests_to_decide(demo_data):
+    from lms import services
+
+    referent = get_user_model().objects.get(username="referente")
+    requests = list(services.requests_for_referent(referent))
+    assert len(requests) >= 2
+    for enrolment in requests:
+        assert enrolment.run.approval == "referent"
+        assert enrolment.person.member_profile.organisation.name == "CPAS de Sprimont"
+        assert services.may_decide(referent, enrolment)
+
+
+def test_demo_professional_can_sign_up_for_children_exposed(demo_data):
+    from lms import services
+    from lms.models import CourseRun, PathModule
+
+    person = get_user_model().objects.get(username="professionnelle")
+    assert person.enrolments.filter(run__code="PR-VEP-2026-01", status="completed").exists()
+    assert person.enrolments.filter(status="confirmed", run__in=CourseRun.objects.upcoming())
+    run = CourseRun.objects.upcoming().get(module__code="PR-VEP")
+    assert run.approval == "automatic" and run.seats_left > 0
+    assert not run.enrolments.filter(person=person).exists()
+    assert services.preview(person, run).status == "confirmed"
+    done = services.completed_module_ids(person)
+    assert (
+        PathModule.objects.filter(path__path_modules__module_id__in=done)
+        .exclude(module_id__in=done)
+        .exists()
+    ), "a module to do on a path she started"
+
+
+def test_demo_interest_on_a_module_without_run(demo_data):
+    from lms.models import CourseRun, Interest
+
+    interest = Interest.objects.select_related("module").first()
+    assert interest is not None
+    assert not CourseRun.objects.upcoming().filter(module=interest.module).exists()
+
+
+def test_running_it_twice_changes_no_training_data(demo_data):
+    before = _training_counts()
+    call_command("load_demo_data", "--quiet-accounts", verbosity=0)
+    assert _training_counts() == before

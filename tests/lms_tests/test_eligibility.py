@@ -1,6 +1,6 @@
 """Who may enrol: prerequisites, the enrolment window, the audience, no duplicates.
 
-Messages are asserted in English for now; they switch to French once lms' .po is filled.
+Each refusal is a French message, the same before the click (preview) and after (enrol).
 """
 
 import datetime as dt
@@ -26,11 +26,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _refusal(person, the_run, error):
-    with translation.override("en"), pytest.raises(error) as caught:
+    with translation.override("fr"), pytest.raises(error) as caught:
         services.enrol(person, the_run)
     assert not Enrolment.objects.filter(run=the_run, person=person).exists()
     text = str(caught.value.message)
-    with translation.override("en"):
+    with translation.override("fr"):
         assert text and text == services.preview(person, the_run).refusal
     return text
 
@@ -40,9 +40,9 @@ def test_a_missing_prerequisite_is_refused_until_completed(demo_data):
     advanced = module("Approfondissement", prerequisites=[basics])
     (person,) = pros(1)
     the_run = run(advanced)
-    with translation.override("en"):
+    with translation.override("fr"):
         text = _refusal(person, the_run, MissingPrerequisites)
-    assert text.startswith("Complete these modules first") and "Les bases" in text
+    assert text == "Terminez d'abord ces modules : « Les bases »."
 
     earlier = run(basics)
     Enrolment.objects.create(run=earlier, person=person, status=EnrolmentStatus.COMPLETED)
@@ -54,13 +54,19 @@ def test_enrolment_before_the_window_opens_is_refused_with_the_opening_date(demo
     the_run = run(enrolment_opens=opens)
     (person,) = pros(1)
     text = _refusal(person, the_run, WindowNotOpen)
-    assert text == f"Enrolment for this run opens on {timezone.localtime(opens):%d/%m/%Y %H:%M}."
+    assert text == (
+        f"Les inscriptions à cette session de formation ouvrent le "
+        f"{timezone.localtime(opens):%d/%m/%Y %H:%M}."
+    )
 
 
 def test_enrolment_after_the_window_closed_is_refused(demo_data):
     the_run = run(enrolment_closes=timezone.now() - dt.timedelta(hours=1))
     (person,) = pros(1)
-    assert _refusal(person, the_run, WindowClosed) == "Enrolment for this run is closed."
+    assert (
+        _refusal(person, the_run, WindowClosed)
+        == "Les inscriptions à cette session de formation sont clôturées."
+    )
 
 
 def test_enrolment_outside_the_audience_is_refused(demo_data):
@@ -71,7 +77,7 @@ def test_enrolment_outside_the_audience_is_refused(demo_data):
     outsider = professionals.exclude(organisation__communes=trooz).first().user
     insider = professionals.filter(organisation__communes=trooz).first().user
     text = _refusal(outsider, the_run, NotInAudience)
-    assert text.startswith("This run is reserved for organisations of Trooz")
+    assert text.startswith("Cette session de formation est réservée aux organisations de Trooz")
     assert services.enrol(insider, the_run).status == EnrolmentStatus.CONFIRMED
 
 
@@ -80,7 +86,7 @@ def test_enrolling_twice_is_refused(demo_data):
     (person,) = pros(1)
     services.enrol(person, the_run)
     text = _refusal_again(person, the_run)
-    assert text == "You are already enrolled in this run."
+    assert text == "Vous êtes déjà inscrit·e à cette session de formation."
     assert Enrolment.objects.filter(run=the_run, person=person).count() == 1
 
 
@@ -89,12 +95,12 @@ def test_enrolling_in_a_second_run_of_the_same_module_is_refused(demo_data):
     other = run(the_run.module, days=[the_run.starts_at.date() + dt.timedelta(days=7)])
     (person,) = pros(1)
     services.enrol(person, the_run)
-    with translation.override("en"), pytest.raises(AlreadyInModule) as caught:
+    with translation.override("fr"), pytest.raises(AlreadyInModule) as caught:
         services.enrol(person, other)
     assert the_run.code in str(caught.value.message)
 
 
 def _refusal_again(person, the_run):
-    with translation.override("en"), pytest.raises(AlreadyEnrolled) as caught:
+    with translation.override("fr"), pytest.raises(AlreadyEnrolled) as caught:
         services.enrol(person, the_run)
     return str(caught.value.message)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from hub.demo import agenda, network, site
+from hub.demo import agenda, network, site, training
 
 
 class Command(BaseCommand):
@@ -39,6 +39,7 @@ class Command(BaseCommand):
             organisations = network.load_organisations(communes)
             network.load_members(communes, organisations, today)
             agenda.load_agenda(communes, today)
+            training.load_training(communes, organisations, today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self._list_accounts()
