@@ -72,6 +72,8 @@ def problem(
         return exceptions.NotAMember()
     if run.is_cancelled:
         return exceptions.RunCancelled()
+    if not run.module.live:
+        return exceptions.ModuleNotPublished()
     if run.enrolment_opens and now < run.enrolment_opens:
         return exceptions.WindowNotOpen(
             gettext("Enrolment for this run opens on %(date)s.")

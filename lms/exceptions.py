@@ -82,3 +82,15 @@ class ReasonRequired(EnrolmentError):
 
 class InvalidAttendance(EnrolmentError):
     default_message = _("The hours attended must be between 0 and the session's length.")
+
+
+class SessionNotStarted(EnrolmentError):
+    default_message = _("Attendance can be taken once the session has started.")
+
+
+class SessionCancelled(EnrolmentError):
+    default_message = _("This session is cancelled: there is no attendance to take.")
+
+
+class ModuleNotPublished(EnrolmentError):
+    default_message = _("This module is not published: enrolment is not possible.")

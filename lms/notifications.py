@@ -141,11 +141,18 @@ def context_for(enrolment) -> dict:
     }
 
 
+def _admin_run_path(run) -> str:
+    try:
+        return reverse("lms_runs:inspect", args=[run.pk])
+    except NoReverseMatch:
+        return reverse("wagtailadmin_home")
+
+
 def send_enrolment_email(kind: str, enrolment) -> int:
     """Send one kind of e-mail about an enrolment; returns how many were sent."""
     from network import emails
 
-    from .services import approvers_of
+    from .services import approvers_of, may_manage
 
     person = enrolment.person
     if kind in STILL_TRUE and enrolment.status not in STILL_TRUE[kind]:
@@ -154,10 +161,16 @@ def send_enrolment_email(kind: str, enrolment) -> int:
     if kind == "approval_needed":
         sent = 0
         for approver in approvers_of(enrolment):
+            # Coordinators decide in the admin, on the run's page; referents on the front end.
+            where = (
+                _admin_run_path(enrolment.run)
+                if may_manage(approver, enrolment.run)
+                else context["requests_path"]
+            )
             emails.send(
                 [approver.email],
                 "lms/emails/approval_needed",
-                {**context, "approver": approver},
+                {**context, "approver": approver, "requests_path": where},
                 language=_language(approver),
             )
             sent += 1

@@ -1,7 +1,6 @@
 """lms/ in the privacy registry: enrolments, attendance, evaluations and interest lists."""
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network import privacy
@@ -11,7 +10,6 @@ from .models import (
     Audience,
     CourseRun,
     Enrolment,
-    EnrolmentStatus,
     Evaluation,
     Interest,
     ModulePage,
@@ -32,19 +30,10 @@ def _deleted(queryset: QuerySet) -> int:
 
 
 def _erase_enrolments(user) -> int:
-    """Seats held are given back through the service, so the waitlist moves on."""
+    """Seats held go back through the service, so the waitlist moves on."""
     from . import services
 
-    for enrolment in Enrolment.objects.filter(
-        person=user,
-        status__in=[EnrolmentStatus.CONFIRMED, EnrolmentStatus.OFFERED, EnrolmentStatus.WAITLISTED],
-        run__starts_at__gt=timezone.now(),
-    ):
-        try:
-            services.cancel(enrolment, actor=user, reason="", origin="privacy")
-        except services.exceptions.EnrolmentError:
-            continue  # past the deadline: the row is deleted below, the seat stays counted
-    return _deleted(Enrolment.objects.filter(person=user))
+    return services.erase_enrolments(user)
 
 
 def register() -> None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Max, Min, Q, Sum
 from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from network import audit, permissions, roles
 from network.models import MemberProfile, MemberStatus
@@ -317,6 +318,28 @@ def cancel(enrolment: Enrolment, *, actor, reason: str = "", origin: str = "web"
     return enrolment
 
 
+def erase_enrolments(person) -> int:
+    """Delete a person's enrolments (privacy erasure) without breaking any run's invariants:
+    a seat they held goes to the first person waiting (or back to the run), a place on a
+    waitlist closes up. Attendance and evaluations go with the enrolment."""
+    erased = 0
+    for enrolment_id, run_id in Enrolment.objects.filter(person=person).values_list("pk", "run_id"):
+        with transaction.atomic():
+            run = _locked(run_id)
+            enrolment = Enrolment.objects.filter(pk=enrolment_id).first()
+            if enrolment is None:
+                continue
+            if enrolment.status in (EnrolmentStatus.CONFIRMED, EnrolmentStatus.OFFERED):
+                _pass_seat_on(run, timezone.now())
+            elif enrolment.holds_seat:
+                _free_seat(run)
+            elif enrolment.status == EnrolmentStatus.WAITLISTED:
+                _leave_waitlist(run, enrolment.waitlist_position)
+            enrolment.delete()
+            erased += 1
+    return erased
+
+
 def accept_offer(enrolment: Enrolment, *, actor, origin: str = "web") -> Enrolment:
     """The person takes the seat offered to them (if the offer is still live)."""
     if actor.pk != enrolment.person_id:
@@ -333,6 +356,8 @@ def accept_offer(enrolment: Enrolment, *, actor, origin: str = "web") -> Enrolme
             refusal = exceptions.OfferExpired()
         elif enrolment.status != EnrolmentStatus.OFFERED:
             refusal = exceptions.WrongStatus()
+        elif run.starts_at is not None and now >= run.starts_at:
+            refusal = exceptions.WindowClosed()
         else:
             enrolment.status = EnrolmentStatus.CONFIRMED
             enrolment.offer_expires_at = None
@@ -371,10 +396,12 @@ def may_manage(user, run: CourseRun) -> bool:
 
 def may_decide(user, enrolment: Enrolment) -> bool:
     """Who approves a request: a coordinator of the run, or (for referent approval) a
-    referent of the person's organisation."""
+    referent of the person's organisation, never the person themself."""
+    if not user.is_authenticated or user.pk == enrolment.person_id:
+        return False
     if may_manage(user, enrolment.run):
         return True
-    if enrolment.run.approval != Approval.REFERENT or not user.is_authenticated:
+    if enrolment.run.approval != Approval.REFERENT:
         return False
     standing = permissions.standing(user)
     if not standing.has(roles.REFERENT) or standing.organisation_id is None:
@@ -393,7 +420,7 @@ def requests_for_referent(user):
         status=EnrolmentStatus.REQUESTED,
         run__approval=Approval.REFERENT,
         person__member_profile__organisation_id=standing.organisation_id,
-    )
+    ).exclude(person=user)
 
 
 def approvers_of(enrolment: Enrolment):
@@ -401,7 +428,12 @@ def approvers_of(enrolment: Enrolment):
     the coordinators of the run's commune, else the network coordination."""
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(pk=enrolment.person_id)
+    )
     run = enrolment.run
     if run.approval == Approval.REFERENT:
         organisation = MemberProfile.objects.filter(user_id=enrolment.person_id).values(
@@ -555,16 +587,48 @@ def schedule_run(
         series.venue = run.venue
         series.commune = run.commune
         series.save()
-    wanted = {(d, t) for d, t in dates}
-    existing = {(sd.date, sd.start_time): sd for sd in series.dates.all()}
-    for key, series_date in existing.items():
-        if key not in wanted:
-            series_date.delete()
+    now = timezone.now()
+    zone = series.zone
+    wanted = set(dates)
+    wanted_days = {day for day, _time in dates}
+    existing = {(sd.date, sd.start_time or series.start_time): sd for sd in series.dates.all()}
+    before = {s.pk: s.start for s in series.sessions.all()}
+    removed = {key for key in existing if key not in wanted}
+    cancelled = []
+    for session in series.sessions.exclude(status=SessionStatus.CANCELLED):
+        local = session.original_start.astimezone(zone)
+        key = (local.date(), local.time().replace(tzinfo=None))
+        if key not in removed:
+            continue
+        if session.start <= now:
+            removed.discard(key)  # the past is history: its date stays
+        elif key[0] not in wanted_days:
+            # A day dropped: the session is cancelled, not deleted, so that it stays in
+            # feeds as STATUS:CANCELLED. (A new time on the same day moves it: regenerate.)
+            cancelled.append(
+                session_services.cancel_session(
+                    session, gettext("Date changed by the coordination")
+                )
+            )
+    for key in removed:
+        existing[key].delete()
     for day, time in dates:
         if (day, time) not in existing:
             SeriesDate.objects.create(series=series, date=day, start_time=time)
     session_services.regenerate(series)
     sync_run_schedule(run)
+    if run.starts_at is not None:
+        # An offer never outlives the start of the run.
+        Enrolment.objects.filter(
+            run=run, status=EnrolmentStatus.OFFERED, offer_expires_at__gt=run.starts_at
+        ).update(offer_expires_at=run.starts_at)
+    for session in cancelled:
+        notify_session_change(session, "cancelled")
+    for session in series.sessions.filter(start__gt=now).exclude(status=SessionStatus.CANCELLED):
+        if session.pk not in before:
+            notify_session_change(session, "added")
+        elif before[session.pk] != session.start:
+            notify_session_change(session, "moved")
     return series
 
 
@@ -608,7 +672,10 @@ def cancel_run(run: CourseRun, *, actor, reason: str, origin: str = "admin") -> 
             reason=reason,
             updated_at=now,
         )
-        CourseRun.objects.filter(pk=run.pk).update(seats_taken=0)
+        # Finished enrolments keep their seat: the part of the run that happened stays.
+        CourseRun.objects.filter(pk=run.pk).update(
+            seats_taken=Enrolment.objects.filter(run=run).holding_seat().count()
+        )
         audit.record("run.cancel", run, actor=actor, origin=origin)
         for enrolment in Enrolment.objects.filter(pk__in=told):
             notifications.later("run_cancelled", enrolment)
@@ -656,6 +723,10 @@ def mark_attendance(
     length = session_hours(session)
     run = CourseRun.objects.get(series_id=session.series_id)
     now = timezone.now()
+    if session.start > now:
+        raise exceptions.SessionNotStarted
+    if session.status == SessionStatus.CANCELLED:
+        raise exceptions.SessionCancelled
     completed = []
     with transaction.atomic():
         enrolments = {
@@ -671,9 +742,15 @@ def mark_attendance(
             if mark.status == AttendanceStatus.PRESENT:
                 hours = length
             elif mark.status == AttendanceStatus.PARTIAL:
-                if mark.hours is None or not (Decimal(0) < mark.hours < length):
+                if (
+                    mark.hours is None
+                    or not mark.hours.is_finite()
+                    or not (Decimal(0) < mark.hours < length)
+                ):
                     raise exceptions.InvalidAttendance
-                hours = mark.hours
+                hours = mark.hours.quantize(Decimal("0.01"))
+                if not (Decimal(0) < hours < length):
+                    raise exceptions.InvalidAttendance
             elif mark.status in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED):
                 hours = Decimal(0)
             else:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -195,6 +196,18 @@ def _attendance_rows(session: Session, run: CourseRun):
     return [(e, marks.get(e.pk)) for e in enrolments]
 
 
+def _hours(raw: str, length: Decimal) -> Decimal | None:
+    """Hours typed on the sheet ("2,5"), to the hundredth, strictly between 0 and the length."""
+    try:
+        hours = Decimal(raw)
+        if not hours.is_finite() or not (Decimal(0) < hours < length):
+            return None
+        hours = hours.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
+    return hours if Decimal(0) < hours < length else None
+
+
 @login_required
 def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
     """One sheet per session: every enrolled person, one choice each, keyboard-friendly."""
@@ -216,11 +229,8 @@ def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
             hours = None
             if status == AttendanceStatus.PARTIAL:
                 raw = request.POST.get(f"hours-{enrolment.pk}", "").replace(",", ".").strip()
-                try:
-                    hours = Decimal(raw)
-                except InvalidOperation:
-                    hours = None
-                if hours is None or not (Decimal(0) < hours < length):
+                hours = _hours(raw, length)
+                if hours is None:
                     errors[enrolment.pk] = _(
                         "Give the hours attended, more than 0 and less than %(hours)s."
                     ) % {"hours": f"{length:.2f}".rstrip("0").rstrip(".")}
@@ -260,5 +270,6 @@ def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
             "errors": errors,
             "posted": request.POST if request.method == "POST" else {},
             "choices": AttendanceStatus.choices,
+            "not_started": session.start > timezone.now(),
         },
     )

@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -176,6 +176,17 @@ class RunCreateView(generic.CreateView):
 
 
 class RunEditView(ScopedEditView):
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            # Someone signed up between the check and the save: the constraint refused it.
+            form.add_error(
+                "capacity",
+                _("Seats were taken in the meantime: the run cannot have fewer seats than taken."),
+            )
+            return self.form_invalid(form)
+
     def save_instance(self):
         with transaction.atomic():
             run = super().save_instance()

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from lms import services
 from lms.models import AttendanceStatus, EnrolmentStatus, PathCompletion
@@ -45,7 +46,11 @@ def _attend(the_run, enrolment, marks, committed):
     completed = []
     with committed():
         for session, mark in zip(the_run.sessions().order_by("start"), marks, strict=True):
-            completed += services.mark_attendance(session, {enrolment.pk: mark}, actor=coordinator)
+            # Attendance is taken once the session has started.
+            with time_machine.travel(session.end, tick=False):
+                completed += services.mark_attendance(
+                    session, {enrolment.pk: mark}, actor=coordinator
+                )
     enrolment.refresh_from_db()
     return completed
 

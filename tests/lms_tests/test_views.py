@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -197,11 +198,16 @@ def test_attendance_sheet_for_the_trainer_only(client, vep):
     assert client.get(f"/formations/presences/{session.pk}/").status_code == 404
     client.force_login(_user("formatrice"))
     html = client.get(f"/formations/presences/{session.pk}/").content.decode()
-    assert person.get_full_name() in html
-    # A partial presence without hours is refused with a message, and nothing is saved.
-    client.post(f"/formations/presences/{session.pk}/", {f"status-{enrolment.pk}": "partial"})
-    assert not enrolment.attendance.exists()
-    client.post(f"/formations/presences/{session.pk}/", {f"status-{enrolment.pk}": "present"})
+    assert "dès que la séance a commencé" in html  # not before the session
+    with time_machine.travel(session.end, tick=False):
+        client.force_login(_user("formatrice"))  # weeks later: a new login session
+        html = client.get(f"/formations/presences/{session.pk}/").content.decode()
+        assert 'name="status-' in html and person.get_full_name() in html
+        # A partial presence without hours is refused with a message, and nothing is saved.
+        url = f"/formations/presences/{session.pk}/"
+        client.post(url, {f"status-{enrolment.pk}": "partial"})
+        assert not enrolment.attendance.exists()
+        client.post(url, {f"status-{enrolment.pk}": "present"})
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED
     client.force_login(person)
