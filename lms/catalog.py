@@ -178,7 +178,10 @@ def catalog_context(page, request: HttpRequest) -> dict:
 def module_context(page: ModulePage, request: HttpRequest) -> dict:
     """The module's upcoming runs with seats left, and what signing up would do for the visitor."""
     from .models import Interest
+    from .services import expire_offers
 
+    # Seats shown are true now: an expired offer is passed on when read.
+    expire_offers(run_ids=CourseRun.objects.filter(module=page).values_list("pk", flat=True))
     now = timezone.now()
     user = request.user
     facts = eligibility.facts_for(user) if user.is_authenticated else None

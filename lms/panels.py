@@ -38,6 +38,11 @@ def _enrolments(request: HttpRequest) -> list[Enrolment]:
     """All the person's enrolments, fetched once per request for every panel."""
     cached = getattr(request, "_lms_enrolments", None)
     if cached is None:
+        from .services import expire_offers
+
+        # An expired seat offer is passed on when read, whether run_due_jobs ran or not.
+        mine = Enrolment.objects.filter(person=request.user)
+        expire_offers(run_ids=mine.values_list("run_id", flat=True))
         cached = list(
             Enrolment.objects.filter(person=request.user)
             .select_related("run__module", "run__venue__commune", "run__series")

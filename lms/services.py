@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max, Min, Q, Sum
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
@@ -148,7 +148,9 @@ def expire_offers(run_ids: Iterable[int] | None = None, now: dt.datetime | None 
     shows seats). Returns how many offers expired."""
     now = now or timezone.now()
     due = Enrolment.objects.filter(status=EnrolmentStatus.OFFERED, offer_expires_at__lte=now)
-    if run_ids is not None:
+    if isinstance(run_ids, QuerySet):
+        due = due.filter(run_id__in=run_ids)  # a subquery: one query in all
+    elif run_ids is not None:
         due = due.filter(run_id__in=list(run_ids))
     expired = 0
     for run_id in sorted(set(due.values_list("run_id", flat=True))):

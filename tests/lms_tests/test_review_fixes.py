@@ -146,3 +146,23 @@ def test_a_draft_modules_run_cannot_be_joined(demo_data):
     (person,) = pros(1)
     with pytest.raises(exceptions.ModuleNotPublished):
         services.enrol(person, the_run)
+
+
+def test_an_expired_offer_is_passed_on_when_mon_parcours_is_read(client, demo_data):
+    import time_machine
+
+    the_run = run(capacity=1, offer_hold_hours=24)
+    first, second, third = pros(3)
+    holder = services.enrol(first, the_run)
+    services.enrol(second, the_run)
+    services.enrol(third, the_run)
+    services.cancel(holder, actor=first)
+    offer = Enrolment.objects.get(person=second, run=the_run)
+    assert offer.status == EnrolmentStatus.OFFERED
+    with time_machine.travel(offer.offer_expires_at + dt.timedelta(minutes=1), tick=False):
+        client.force_login(second)
+        html = client.get("/mon-parcours/").content.decode()
+    offer.refresh_from_db()
+    assert offer.status == EnrolmentStatus.EXPIRED
+    assert "Accepter la place" not in html
+    assert Enrolment.objects.get(person=third, run=the_run).status == EnrolmentStatus.OFFERED
