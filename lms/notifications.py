@@ -7,6 +7,9 @@ link only to people holding a seat. Each e-mail goes to one person, in their lan
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
@@ -40,10 +43,25 @@ STILL_TRUE = {
 WITH_CANCELLATION = {"cancelled", "run_cancelled", "offer_expired"}
 
 
+_muted: ContextVar[bool] = ContextVar("lms_notifications_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No e-mail about what happens inside (demo data: fake people are not written to)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
 def later(kind: str, enrolment) -> None:
     """Queue the e-mail `kind` about `enrolment` once the current transaction commits."""
     if kind not in KINDS:
         raise ValueError(kind)
+    if _muted.get():
+        return
     from .tasks import send_enrolment_email_task
 
     enrolment_id = enrolment.pk
@@ -51,6 +69,8 @@ def later(kind: str, enrolment) -> None:
 
 
 def later_interest(interest, run) -> None:
+    if _muted.get():
+        return
     from .tasks import send_interest_email_task
 
     ids = (interest.pk, run.pk)
@@ -58,6 +78,8 @@ def later_interest(interest, run) -> None:
 
 
 def later_session(change: str, enrolment, session) -> None:
+    if _muted.get():
+        return
     from .tasks import send_session_change_task
 
     ids = (change, enrolment.pk, session.pk)

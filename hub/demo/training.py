@@ -18,7 +18,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from hub.models import HomePage
-from lms import exceptions, services
+from lms import exceptions, notifications, services
 from lms.models import (
     SEAT_HOLDING,
     Approval,
@@ -1056,7 +1056,19 @@ def load_training(
     organisations: dict[str, Organisation] | None,
     today: dt.date,
 ) -> dict[str, int]:
-    """The catalogue, modules, paths, runs and enrolments; returns a few counts."""
+    """The catalogue, modules, paths, runs and enrolments; returns a few counts.
+
+    Fake people get no e-mail: the services' notifications are muted while loading.
+    """
+    with notifications.muted():
+        return _load_training(communes, organisations, today)
+
+
+def _load_training(
+    communes: dict[str, Commune],
+    organisations: dict[str, Organisation] | None,
+    today: dt.date,
+) -> dict[str, int]:
     audiences = {}
     for name, slug in AUDIENCES:
         audiences[slug] = _upsert(Audience, {"slug": slug}, {"name": name})

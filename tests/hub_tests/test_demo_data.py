@@ -278,3 +278,11 @@ def test_running_it_twice_changes_no_training_data(demo_data):
     before = _training_counts()
     call_command("load_demo_data", "--quiet-accounts", verbosity=0)
     assert _training_counts() == before
+
+
+def test_demo_training_writes_to_nobody(db, mailoutbox):
+    """Fake people are not e-mailed when the demo enrols them (notifications are muted)."""
+    from django.core.management import call_command
+
+    call_command("load_demo_data", "--quiet-accounts", verbosity=0)
+    assert [m.subject for m in mailoutbox] == []
