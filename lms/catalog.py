@@ -81,38 +81,16 @@ def run_cards(
     for run in runs:
         sessions = getattr(run.series, "active_sessions", []) if run.series_id else []
         own = facts.enrolments.get(run.pk, ("", 0, ""))[0] if facts else ""
-        outcome, position, refusal = "", None, ""
+        shown = eligibility.Outcome("")
         if facts is not None:
-            audience = list(run.audience_communes.all())
             found = eligibility.problem(
-                facts,
-                run,
-                audience_ids=[c.pk for c in audience],
-                audience_names=[c.name for c in audience],
-                prerequisites=prerequisites.get(run.module_id, []),
-                now=now,
+                facts, run, prerequisites=prerequisites.get(run.module_id, []), now=now
             )
-            if found is not None:
-                refusal = str(found.message)
-            elif run.approval != "automatic":
-                outcome = EnrolmentStatus.REQUESTED
-            elif run.waiting == 0 and run.seats_taken < run.capacity:
-                outcome = EnrolmentStatus.CONFIRMED
-            else:
-                outcome, position = EnrolmentStatus.WAITLISTED, run.waiting + 1
-        cards.append(RunCard(run, sessions, run.waiting, own, outcome, position, refusal))
+            shown = eligibility.outcome(run, run.waiting, found)
+        cards.append(
+            RunCard(run, sessions, run.waiting, own, shown.status, shown.position, shown.refusal)
+        )
     return cards
-
-
-def _prerequisites_of(module_ids) -> dict[int, list[ModulePage]]:
-    through = ModulePage.prerequisites.through
-    result: dict[int, list[ModulePage]] = {}
-    rows = through.objects.filter(from_modulepage_id__in=list(module_ids)).select_related(
-        "to_modulepage"
-    )
-    for row in rows:
-        result.setdefault(row.from_modulepage_id, []).append(row.to_modulepage)
-    return result
 
 
 def catalog_context(page, request: HttpRequest) -> dict:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from network.models import MemberProfile, MemberStatus
 
 from . import exceptions
-from .models import ACTIVE, PENDING, CourseRun, Enrolment, EnrolmentStatus
+from .models import ACTIVE, PENDING, Approval, CourseRun, Enrolment, EnrolmentStatus
 
 # Belgian day/month order in every language (Django's English formats are American).
 DATETIME = "d/m/Y H:i"
@@ -61,13 +61,13 @@ def problem(
     facts: Facts,
     run: CourseRun,
     *,
-    audience_ids: list[int],
-    audience_names: list[str],
     prerequisites: list,
     now: dt.datetime | None = None,
 ) -> exceptions.EnrolmentError | None:
-    """The first reason why the person may not enrol in `run`, or None."""
+    """The first reason why the person may not enrol in `run`, or None (the run's audience
+    communes are read with `all()`: prefetch them for a listing)."""
     now = now or timezone.now()
+    audience = list(run.audience_communes.all())
     if not facts.member:
         return exceptions.NotAMember()
     if run.is_cancelled:
@@ -82,9 +82,10 @@ def problem(
     closes = run.closes_at()
     if closes is not None and now >= closes:
         return exceptions.WindowClosed()
-    if audience_ids and not facts.served_commune_ids & set(audience_ids):
+    if audience and not facts.served_commune_ids & {c.pk for c in audience}:
+        names = ", ".join(c.name for c in audience)
         return exceptions.NotInAudience(
-            str(exceptions.NotInAudience.default_message) % {"communes": ", ".join(audience_names)}
+            str(exceptions.NotInAudience.default_message) % {"communes": names}
         )
     missing = [m for m in prerequisites if m.pk not in facts.completed_module_ids]
     if missing:
@@ -101,3 +102,24 @@ def problem(
                 str(exceptions.AlreadyInModule.default_message) % {"code": code}
             )
     return None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What signing up would do now: shown on the button before the person clicks."""
+
+    status: str  # an EnrolmentStatus value, or "" when refused
+    position: int | None = None
+    refusal: str = ""
+
+
+def outcome(run: CourseRun, waiting: int, found: exceptions.EnrolmentError | None) -> Outcome:
+    """Confirmed when a seat is free and nobody waits, else waitlisted at the end; a request
+    when the run asks for approval; nothing when `found` refuses."""
+    if found is not None:
+        return Outcome("", refusal=str(found.message))
+    if run.approval != Approval.AUTOMATIC:
+        return Outcome(EnrolmentStatus.REQUESTED)
+    if waiting == 0 and run.seats_taken < run.capacity:
+        return Outcome(EnrolmentStatus.CONFIRMED)
+    return Outcome(EnrolmentStatus.WAITLISTED, position=waiting + 1)

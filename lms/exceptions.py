@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from network.exceptions import NetworkError
 
-class EnrolmentError(Exception):
-    """A domain error whose message can be shown to the user as it is."""
 
-    default_message = _("This action is not possible.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
+class EnrolmentError(NetworkError):
+    """A domain error of this app, whose message can be shown to the user as it is."""
 
 
 class NotAllowed(EnrolmentError):

@@ -1,6 +1,5 @@
 """lms/ in the privacy registry: enrolments, attendance, evaluations and interest lists."""
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from network import privacy
@@ -23,10 +22,6 @@ TRAINING_RECORD = _(
     "Ten years after the run (proof of training for employers and the network), then deleted; "
     "erased with the account."
 )
-
-
-def _deleted(queryset: QuerySet) -> int:
-    return queryset.delete()[0]
 
 
 def _erase_enrolments(user) -> int:
@@ -81,7 +76,7 @@ def register() -> None:
                 "session__series"
             )
         ],
-        erase=lambda user: _deleted(Attendance.objects.filter(enrolment__person=user)),
+        erase=lambda user: privacy.delete_rows(Attendance.objects.filter(enrolment__person=user)),
     )
     privacy.register(
         Evaluation,
@@ -94,7 +89,7 @@ def register() -> None:
             )
             for e in Evaluation.objects.filter(enrolment__person=user)
         ],
-        erase=lambda user: _deleted(Evaluation.objects.filter(enrolment__person=user)),
+        erase=lambda user: privacy.delete_rows(Evaluation.objects.filter(enrolment__person=user)),
     )
     privacy.register(
         Interest,
@@ -105,7 +100,7 @@ def register() -> None:
             privacy.values(i, ["module", "created_at", "notified_at"])
             for i in Interest.objects.filter(person=user)
         ],
-        erase=lambda user: _deleted(Interest.objects.filter(person=user)),
+        erase=lambda user: privacy.delete_rows(Interest.objects.filter(person=user)),
     )
     privacy.register(
         PathCompletion,
@@ -116,5 +111,5 @@ def register() -> None:
             privacy.values(p, ["path", "completed_at"])
             for p in PathCompletion.objects.filter(person=user)
         ],
-        erase=lambda user: _deleted(PathCompletion.objects.filter(person=user)),
+        erase=lambda user: privacy.delete_rows(PathCompletion.objects.filter(person=user)),
     )

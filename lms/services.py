@@ -195,12 +195,9 @@ def completed_module_ids(person) -> set[int]:
 
 def check_eligibility(person, run: CourseRun, now: dt.datetime | None = None) -> None:
     """Raise the first reason why `person` may not enrol in `run` (messages a user can read)."""
-    audience = list(run.audience_communes.all())
     found = eligibility.problem(
         eligibility.facts_for(person),
         run,
-        audience_ids=[c.pk for c in audience],
-        audience_names=[c.name for c in audience],
         prerequisites=list(run.module.prerequisites.all()),
         now=now,
     )
@@ -208,26 +205,13 @@ def check_eligibility(person, run: CourseRun, now: dt.datetime | None = None) ->
         raise found
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What signing up would do now: shown on the button before the person clicks."""
-
-    status: str  # an EnrolmentStatus value, or "" when refused
-    position: int | None = None
-    refusal: str = ""
-
-
-def preview(person, run: CourseRun, now: dt.datetime | None = None) -> Outcome:
+def preview(person, run: CourseRun, now: dt.datetime | None = None) -> eligibility.Outcome:
+    """What signing up would do now, for the button."""
     try:
         check_eligibility(person, run, now)
     except exceptions.EnrolmentError as error:
-        return Outcome("", refusal=str(error.message))
-    if run.approval != Approval.AUTOMATIC:
-        return Outcome(EnrolmentStatus.REQUESTED)
-    waiting = _waiting(run).count()
-    if waiting == 0 and run.seats_taken < run.capacity:
-        return Outcome(EnrolmentStatus.CONFIRMED)
-    return Outcome(EnrolmentStatus.WAITLISTED, position=waiting + 1)
+        return eligibility.outcome(run, 0, error)
+    return eligibility.outcome(run, _waiting(run).count(), None)
 
 
 # --- the person's actions --------------------------------------------------------------------

@@ -215,7 +215,7 @@ def _erase_nothing(user) -> int:
     return 0
 
 
-def _deleted(queryset: models.QuerySet) -> int:
+def delete_rows(queryset: models.QuerySet) -> int:
     """Delete and count the rows of the queryset's own model (not the cascade)."""
     _total, per_model = queryset.delete()
     return per_model.get(queryset.model._meta.label, 0)
@@ -350,7 +350,7 @@ def _register_account(reg: PrivacyRegistry) -> None:
         legal_basis=PUBLIC_TASK,
         retention=_("Until the person leaves the network and asks for erasure."),
         export=export,
-        erase=lambda user: _deleted(user_model._default_manager.filter(pk=user.pk)),
+        erase=lambda user: delete_rows(user_model._default_manager.filter(pk=user.pk)),
         rows_about=lambda user: user_model._default_manager.filter(pk=user.pk),
         order=ACCOUNT,
     )
@@ -377,7 +377,7 @@ def _register_sessions(reg: PrivacyRegistry) -> None:
 
     def erase(user) -> int:
         keys = [session.pk for session in _user_sessions(user)]
-        return _deleted(session_model._default_manager.filter(pk__in=keys))
+        return delete_rows(session_model._default_manager.filter(pk__in=keys))
 
     reg.register(
         session_model,
@@ -417,7 +417,7 @@ def _register_wagtail_users(reg: PrivacyRegistry) -> None:
         for profile in profiles:
             if profile.avatar:
                 profile.avatar.delete(save=False)
-        return _deleted(profiles)
+        return delete_rows(profiles)
 
     reg.register(
         profile_model,
@@ -447,7 +447,7 @@ def _register_wagtail_admin(reg: PrivacyRegistry) -> None:
                 values(s, ["content_type", "object_id", "last_seen_at"])
                 for s in editing._default_manager.filter(user=user)
             ],
-            erase=lambda user: _deleted(editing._default_manager.filter(user=user)),
+            erase=lambda user: delete_rows(editing._default_manager.filter(user=user)),
         )
     form_state = _installed("wagtailadmin.FormState")
     if form_state is not None:
@@ -455,7 +455,7 @@ def _register_wagtail_admin(reg: PrivacyRegistry) -> None:
         def erase_form_states(user) -> int:
             # Also what others were typing into a form about the person (their profile).
             rows = form_state._default_manager.filter(Q(user=user) | _about_subjects(reg, user))
-            return _deleted(rows)
+            return delete_rows(rows)
 
         reg.register(
             form_state,
@@ -477,7 +477,7 @@ def _erase_model_log_entries(
     reg: PrivacyRegistry, model: type[models.Model], user, *, about: bool
 ) -> int:
     manager = model._default_manager
-    count = _deleted(manager.filter(_about_subjects(reg, user))) if about else 0
+    count = delete_rows(manager.filter(_about_subjects(reg, user))) if about else 0
     count += manager.filter(user_id=user.pk).update(user=None)
     count += manager.filter(_mentions("label", user)).update(label=ERASED_LABEL)
     count += (
@@ -534,7 +534,7 @@ def _register_wagtail_history(reg: PrivacyRegistry) -> None:
 
         def erase_revisions(user) -> int:
             manager = revision._default_manager
-            count = _deleted(manager.filter(_about_subjects(reg, user, "base_content_type")))
+            count = delete_rows(manager.filter(_about_subjects(reg, user, "base_content_type")))
             count += manager.filter(user=user).update(user=None)
             pointers = {field.name for field in user_pointers()}
             for row in manager.only("pk", "content").iterator():
@@ -618,7 +618,7 @@ def _register_wagtail_core(reg: PrivacyRegistry) -> None:
                 values(t, ["name", "prefix", "created", "revoked_at", "last_used_at"])
                 for t in token._default_manager.filter(user=user)
             ],
-            erase=lambda user: _deleted(token._default_manager.filter(user=user)),
+            erase=lambda user: delete_rows(token._default_manager.filter(user=user)),
         )
     uploaded = _installed("wagtailcore.UploadedFile")
     if uploaded is not None:
@@ -627,7 +627,7 @@ def _register_wagtail_core(reg: PrivacyRegistry) -> None:
             uploads = uploaded._default_manager.filter(uploaded_by_user=user)
             for upload in uploads:
                 upload.file.delete(save=False)
-            return _deleted(uploads)
+            return delete_rows(uploads)
 
         reg.register(
             uploaded,
@@ -690,7 +690,7 @@ def _register_workflows_and_comments(reg: PrivacyRegistry) -> None:
             ],
             erase=lambda user: (
                 comment._default_manager.filter(resolved_by=user).update(resolved_by=None)
-                + _deleted(comment._default_manager.filter(user=user))
+                + delete_rows(comment._default_manager.filter(user=user))
             ),
         )
     reply = _installed("wagtailcore.CommentReply")
@@ -704,7 +704,7 @@ def _register_workflows_and_comments(reg: PrivacyRegistry) -> None:
             export=lambda user: [
                 values(r, ["created_at", "text"]) for r in reply._default_manager.filter(user=user)
             ],
-            erase=lambda user: _deleted(reply._default_manager.filter(user=user)),
+            erase=lambda user: delete_rows(reply._default_manager.filter(user=user)),
         )
     subscription = _installed("wagtailcore.PageSubscription")
     if subscription is not None:
@@ -718,7 +718,7 @@ def _register_workflows_and_comments(reg: PrivacyRegistry) -> None:
                 values(s, ["page", "comment_notifications"])
                 for s in subscription._default_manager.filter(user=user)
             ],
-            erase=lambda user: _deleted(subscription._default_manager.filter(user=user)),
+            erase=lambda user: delete_rows(subscription._default_manager.filter(user=user)),
         )
 
 
@@ -787,7 +787,7 @@ def _register_media_and_contrib(reg: PrivacyRegistry) -> None:
             export=lambda user: [
                 values(s, ["submit_time", "page", "form_data"]) for s in submissions(user)
             ],
-            erase=lambda user: _deleted(
+            erase=lambda user: delete_rows(
                 submission._default_manager.filter(pk__in=submissions(user).values("pk"))
             ),
         )
@@ -816,7 +816,7 @@ def _register_media_and_contrib(reg: PrivacyRegistry) -> None:
                 | _about_subjects(reg, user, "content_type", "object_id")
                 | _mentions("object_repr", user)
             )
-            return _deleted(rows)
+            return delete_rows(rows)
 
         reg.register(
             admin_log,
@@ -871,7 +871,7 @@ def _export_invitations(user) -> list[Row]:
 
 
 def _erase_invitations(user) -> int:
-    count = _deleted(_invitations_to(user))
+    count = delete_rows(_invitations_to(user))
     count += Invitation.objects.filter(invited_by=user).update(invited_by=None)
     return count
 
@@ -904,7 +904,7 @@ def _register_network(reg: PrivacyRegistry) -> None:
         legal_basis=PUBLIC_TASK,
         retention=WHILE_ACCOUNT,
         export=_export_member_profile,
-        erase=lambda user: _deleted(MemberProfile.objects.filter(user=user)),
+        erase=lambda user: delete_rows(MemberProfile.objects.filter(user=user)),
         rows_about=lambda user: MemberProfile.objects.filter(user=user),
     )
     reg.register(
@@ -958,7 +958,7 @@ def _register_attempts(reg: PrivacyRegistry, model: Any) -> None:
         return [values(a, ["username", "ip_address", "attempt_time"]) for a in rows(user)]
 
     def erase(user) -> int:
-        return _deleted(rows(user))
+        return delete_rows(rows(user))
 
     reg.register(
         model,

@@ -1,15 +1,10 @@
 """sessions/ in the privacy registry: staffing, availability and absences are about people."""
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from network import privacy
 
 from .models import Absence, Assignment, Availability, Closure, Series, SeriesDate, Session, Venue
-
-
-def _deleted(queryset: QuerySet) -> int:
-    return queryset.delete()[0]
 
 
 def register() -> None:
@@ -31,7 +26,7 @@ def register() -> None:
             privacy.values(a, ["session", "role", "override_reason", "created_at"])
             for a in Assignment.objects.filter(person=user).select_related("session__series")
         ],
-        erase=lambda user: _deleted(Assignment.objects.filter(person=user)),
+        erase=lambda user: privacy.delete_rows(Assignment.objects.filter(person=user)),
     )
     privacy.register(
         Availability,
@@ -42,7 +37,7 @@ def register() -> None:
             privacy.values(a, ["weekday", "start_time", "end_time"])
             for a in Availability.objects.filter(person=user)
         ],
-        erase=lambda user: _deleted(Availability.objects.filter(person=user)),
+        erase=lambda user: privacy.delete_rows(Availability.objects.filter(person=user)),
     )
     privacy.register(
         Absence,
@@ -53,5 +48,5 @@ def register() -> None:
             privacy.values(a, ["start_date", "end_date", "private_reason"])
             for a in Absence.objects.filter(person=user)
         ],
-        erase=lambda user: _deleted(Absence.objects.filter(person=user)),
+        erase=lambda user: privacy.delete_rows(Absence.objects.filter(person=user)),
     )
