@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,3 +11,52 @@ class CertificatesConfig(AppConfig):
     label = "maillage_certificates"
     verbose_name = _("Certificates")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from lms.signals import module_completed, path_completed
+        from network import permissions, registries
+
+        from . import panels, privacy, rules, tasks
+        from .models import BulkIssue, Certificate, CertificateTemplate, IssueRequest
+        from .roles import grant_permissions
+
+        permissions.register(Certificate, rules.CertificateRule())
+        permissions.register(IssueRequest, rules.IssueRequestRule())
+        permissions.register(BulkIssue, rules.BulkIssueRule())
+        permissions.register(CertificateTemplate, rules.TemplateRule())
+        privacy.register()
+        grant_permissions()
+        panels.register()
+
+        module_completed.connect(_module_completed, dispatch_uid="certificates.module_completed")
+        path_completed.connect(_path_completed, dispatch_uid="certificates.path_completed")
+
+        registries.navigation.register(
+            registries.NavEntry(
+                key="verify",
+                label=_("Verify a certificate"),
+                url="certificates:verify_form",
+                order=300,
+                visible=registries.anonymous,
+            )
+        )
+        registries.due_jobs.register(
+            registries.DueJob(
+                key="certificates.expiry_reminders",
+                description=_("Remind holders 60 days before a certificate expires"),
+                interval=timedelta(hours=24),
+                task=tasks.expiry_reminders_task,
+            )
+        )
+
+
+def _module_completed(sender, enrolment, **kwargs) -> None:
+    from .services import on_module_completed
+
+    on_module_completed(enrolment)
+
+
+def _path_completed(sender, path, person, completion, **kwargs) -> None:
+    from .services import on_path_completed
+
+    on_path_completed(path, person, completion)

@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("network.urls")),
     path("", include("sessions.urls")),
     path("", include("lms.urls")),
+    path("", include("certificates.urls")),
 ]
 
 if settings.DEBUG:

@@ -17,11 +17,13 @@ def send(
     calendar: bytes | None = None,
     calendar_method: str = "REQUEST",
     calendars: list[bytes] | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> None:
     """Render `<template>_subject.txt` and `<template>.txt` and send them.
 
     `calendar`, an iTIP message (METHOD:REQUEST or CANCEL), is attached so that mail clients
-    offer to add, update or remove the event; `calendars` attaches several (one per event).
+    offer to add, update or remove the event; `calendars` attaches several (one per event);
+    `attachments` are (file name, content, MIME type) triples.
     """
     if not to:
         return
@@ -37,4 +39,6 @@ def send(
             payload,
             f"text/calendar; method={calendar_method}; charset=UTF-8",
         )
+    for name, content, mimetype in attachments or []:
+        message.attach(name, content, mimetype)
     message.send()

@@ -1,0 +1,719 @@
+"""Issuing, revoking, re-issuing and recording certificates; the review queue; bulk issuing;
+anonymisation on erasure; expiry reminders. Typed, atomic, no request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import formats, timezone, translation
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from lms.models import (
+    CourseRun,
+    Enrolment,
+    EnrolmentStatus,
+    ModulePage,
+    PathCompletion,
+    TrainingPathPage,
+)
+from network import audit
+from network.privacy import ERASED_LABEL
+
+from . import exceptions, openbadges, pdf
+from .models import (
+    BulkIssue,
+    BulkIssueStatus,
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    CertificateTemplate,
+    Counter,
+    FrozenImage,
+    IssueMode,
+    IssueRequest,
+    RequestStatus,
+    fill_placeholders,
+)
+
+logger = logging.getLogger(__name__)
+LANGUAGE = "fr"  # what a certificate says is frozen in French
+EXPIRY_NOTICE_DAYS = 60
+
+
+# --- numbering -------------------------------------------------------------------------------
+
+
+def _next_value(name: str) -> int:
+    """Increment a counter inside the caller's transaction: the row stays locked until it
+    commits, and a rollback gives the number back, so numbers have no gap."""
+    for _attempt in range(3):
+        if Counter.objects.filter(name=name).update(value=F("value") + 1):
+            return Counter.objects.get(name=name).value
+        try:
+            with transaction.atomic():
+                Counter.objects.create(name=name, value=1)
+            return 1
+        except IntegrityError:
+            continue  # another transaction created it first: increment theirs
+    raise RuntimeError(f"counter {name} unavailable")
+
+
+def next_serial(year: int) -> str:
+    return f"MAIL-{year}-{_next_value(f'serial-{year}'):06d}"
+
+
+# --- frozen content --------------------------------------------------------------------------
+
+
+def _freeze_image(image) -> str:
+    """Keep the bytes of a template's image, so a later change of the image changes nothing."""
+    if image is None:
+        return ""
+    try:
+        with image.open_file() as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        logger.warning("certificate image %s unreadable", image.pk)
+        return ""
+    digest = hashlib.sha256(data).hexdigest()
+    FrozenImage.objects.get_or_create(sha256=digest, defaults={"data": data})
+    return digest
+
+
+def _date(day: dt.date | None) -> str:
+    return formats.date_format(day, "DATE_FORMAT") if day else ""
+
+
+def _hours(value: Decimal) -> str:
+    return formats.number_format(value.normalize() if value == value.to_integral() else value)
+
+
+def _run_dates(run: CourseRun | None, fallback: dt.date) -> str:
+    if run is None or run.starts_at is None:
+        return _("on %(date)s") % {"date": _date(fallback)}
+    first = timezone.localdate(run.starts_at)
+    last = timezone.localdate(run.ends_at) if run.ends_at else first
+    if first == last:
+        return _("on %(date)s") % {"date": _date(first)}
+    return _("from %(first)s to %(last)s") % {"first": _date(first), "last": _date(last)}
+
+
+def _place(run: CourseRun | None) -> str:
+    if run is None:
+        return ""
+    if run.venue_id is None:
+        return _("online")
+    return run.venue.commune.name
+
+
+def _criteria(template: CertificateTemplate) -> str:
+    if template.module_id:
+        return _("Attend at least %(percent)s%% of the hours of the training.") % {
+            "percent": template.module.completion_threshold
+        }
+    return _("Complete the required modules of the path and the electives it asks for.")
+
+
+@dataclass(frozen=True)
+class Achieved:
+    """What a certificate is for: a module (with its run) or a path."""
+
+    template: CertificateTemplate
+    run: CourseRun | None
+    path: TrainingPathPage | None
+    hours: Decimal
+    completed_on: dt.date
+
+    @property
+    def module(self) -> ModulePage | None:
+        return self.template.module if self.template.module_id else None
+
+    @property
+    def title(self) -> str:
+        return (self.module or self.path or self.template).title
+
+
+def _holder_name(holder) -> str:
+    return holder.get_full_name().strip() or holder.get_username()
+
+
+def freeze(
+    achieved: Achieved, holder, *, serial: str, issued_on: dt.date, valid_until: dt.date | None
+) -> dict[str, Any]:
+    """The text, images and facts of a certificate as they are at issue."""
+    template = achieved.template
+    with translation.override(LANGUAGE):
+        module = achieved.module
+        values = {
+            "nom": _holder_name(holder),
+            "formation": achieved.title,
+            "heures": _hours(achieved.hours),
+            "dates": _run_dates(achieved.run, achieved.completed_on),
+            "lieu": _place(achieved.run),
+            "organisme": (module.provider if module else "") or openbadges.issuer_name(),
+        }
+        return {
+            "title": template.title,
+            "holder_name": values["nom"],
+            "body": fill_placeholders(template.body, values),
+            "achievement": achieved.title,
+            "achievement_description": (module.summary if module else achieved.path.intro)
+            if (module or achieved.path)
+            else "",
+            "criteria": _criteria(template),
+            "hours": values["heures"],
+            "dates": values["dates"],
+            "place": values["lieu"],
+            "provider": values["organisme"],
+            "signatory_name": template.signatory_name,
+            "signatory_title": template.signatory_title,
+            "logo": _freeze_image(template.logo),
+            "signature": _freeze_image(template.signature),
+            "issuer": openbadges.issuer_name(),
+            "serial": serial,
+            "issued_line": _("Issued on %(date)s, number %(serial)s")
+            % {"date": _date(issued_on), "serial": serial},
+            "validity_line": (
+                _("Valid until %(date)s") % {"date": _date(valid_until)}
+                if valid_until
+                else _("Does not expire")
+            ),
+            "verify_line": _("Check this certificate: scan the code or go to"),
+        }
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def template_for(*, module=None, path=None) -> CertificateTemplate | None:
+    queryset = CertificateTemplate.objects.filter(active=True).select_related(
+        "module", "path", "logo", "signature"
+    )
+    if module is not None:
+        return queryset.filter(module=module).first()
+    return queryset.filter(path=path).first()
+
+
+def current_certificate(holder, *, run=None, path=None) -> Certificate | None:
+    """The holder's certificate for this run or path that is neither revoked nor replaced."""
+    queryset = Certificate.objects.current().filter(holder=holder, kind=CertificateKind.ISSUED)
+    if run is not None:
+        return queryset.filter(run=run).first()
+    return queryset.filter(path=path, run__isnull=True).first()
+
+
+def _path_hours(path: TrainingPathPage, holder) -> Decimal:
+    from lms.services import completed_module_ids
+
+    done = completed_module_ids(holder)
+    return sum(
+        (
+            link.module.hours
+            for link in path.path_modules.select_related("module")
+            if link.module_id in done
+        ),
+        Decimal(0),
+    )
+
+
+def achieved_module(enrolment: Enrolment, template: CertificateTemplate) -> Achieved:
+    completed = enrolment.completed_at or timezone.now()
+    return Achieved(
+        template=template,
+        run=enrolment.run,
+        path=None,
+        hours=enrolment.run.module.hours,
+        completed_on=timezone.localdate(completed),
+    )
+
+
+def achieved_path(
+    path: TrainingPathPage, holder, template: CertificateTemplate, completed_at: dt.datetime
+) -> Achieved:
+    return Achieved(
+        template=template,
+        run=None,
+        path=path,
+        hours=_path_hours(path, holder),
+        completed_on=timezone.localdate(completed_at),
+    )
+
+
+def issue(
+    achieved: Achieved,
+    holder,
+    *,
+    actor=None,
+    origin: str = "system",
+    notify: bool = True,
+    supersedes: Certificate | None = None,
+) -> Certificate:
+    """Issue one certificate: numbered without gaps, frozen, signed, audited, e-mailed."""
+    if holder is None or not holder.is_active:
+        raise exceptions.NoHolder
+    now = timezone.now()
+    issued_on = timezone.localdate(now)
+    template = achieved.template
+    with transaction.atomic():
+        if supersedes is None:
+            existing = current_certificate(holder, run=achieved.run, path=achieved.path)
+            if existing is not None:
+                raise exceptions.AlreadyIssued(serial=existing.serial)
+        valid_from = supersedes.valid_from if supersedes else issued_on
+        valid_until = (
+            _add_months(valid_from, template.validity_months) if template.validity_months else None
+        )
+        serial = next_serial(issued_on.year)
+        certificate = Certificate(
+            kind=CertificateKind.ISSUED,
+            holder=holder,
+            template=template,
+            module=achieved.module,
+            path=achieved.path,
+            run=achieved.run,
+            commune_id=achieved.run.commune_id if achieved.run else None,
+            title=achieved.title,
+            hours=achieved.hours,
+            issued_at=now,
+            issued_by=actor,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            serial=serial,
+            status_index=_next_value("status-list") - 1,
+        )
+        certificate.content = freeze(
+            achieved, holder, serial=serial, issued_on=issued_on, valid_until=valid_until
+        )
+        if supersedes is not None:
+            certificate.content["supersedes"] = supersedes.serial
+        certificate.save()
+        certificate.credential = openbadges.signed_credential(certificate, email=holder.email)
+        certificate.save(update_fields=["credential"])
+        if supersedes is not None:
+            Certificate.objects.filter(pk=supersedes.pk).update(superseded_by=certificate)
+            supersedes.superseded_by = certificate
+            pdf.forget(supersedes)
+        audit.record(
+            "certificate.reissue" if supersedes else "certificate.issue",
+            certificate,
+            actor=actor,
+            origin=origin,
+        )
+        if notify:
+            _email_later(certificate)
+    return certificate
+
+
+def _email_later(certificate: Certificate) -> None:
+    from .tasks import send_certificate_email_task
+
+    pk = certificate.pk
+    transaction.on_commit(lambda: send_certificate_email_task.enqueue(pk))
+
+
+def issue_or_queue(
+    achieved: Achieved, holder, *, origin: str = "system"
+) -> Certificate | IssueRequest | None:
+    """On completion: issue now (automatic template) or queue for review; None if it exists."""
+    template = achieved.template
+    with transaction.atomic():
+        if current_certificate(holder, run=achieved.run, path=achieved.path) is not None:
+            return None
+        if template.issue_mode == IssueMode.REVIEW:
+            request, _created = IssueRequest.objects.get_or_create(
+                template=template,
+                holder=holder,
+                run=achieved.run,
+                status=RequestStatus.PENDING,
+                defaults={"commune_id": achieved.run.commune_id if achieved.run else None},
+            )
+            return request
+        return issue(achieved, holder, origin=origin)
+
+
+def on_module_completed(enrolment: Enrolment) -> Certificate | IssueRequest | None:
+    """lms' module_completed: a certificate per the module's template, if it has one."""
+    template = template_for(module=enrolment.run.module)
+    if template is None or not enrolment.person.is_active:
+        return None
+    return issue_or_queue(achieved_module(enrolment, template), enrolment.person)
+
+
+def on_path_completed(
+    path: TrainingPathPage, person, completion: PathCompletion
+) -> Certificate | IssueRequest | None:
+    template = template_for(path=path)
+    if template is None or not person.is_active:
+        return None
+    return issue_or_queue(achieved_path(path, person, template, completion.completed_at), person)
+
+
+def decide_request(
+    request: IssueRequest, *, actor, approve: bool, reason: str = "", origin: str = "web"
+) -> Certificate | None:
+    """A coordinator issues a queued certificate, or declines it with a reason."""
+    with transaction.atomic():
+        locked = IssueRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != RequestStatus.PENDING:
+            raise exceptions.AlreadyDecided
+        certificate = None
+        if approve:
+            certificate = issue(
+                _achieved_for_request(locked), locked.holder, actor=actor, origin=origin
+            )
+        elif not reason.strip():
+            raise exceptions.ReasonRequired
+        locked.status = RequestStatus.ISSUED if approve else RequestStatus.DECLINED
+        locked.decided_at = timezone.now()
+        locked.decided_by = actor
+        locked.reason = reason.strip()
+        locked.certificate = certificate
+        locked.save()
+        audit.record(
+            "certificate.request." + ("issue" if approve else "decline"),
+            locked,
+            actor=actor,
+            origin=origin,
+        )
+    return certificate
+
+
+def _achieved_for_request(request: IssueRequest) -> Achieved:
+    template = request.template
+    if request.run_id:
+        enrolment = Enrolment.objects.select_related("run__module", "run__venue__commune").get(
+            run=request.run, person=request.holder
+        )
+        return achieved_module(enrolment, template)
+    completion = PathCompletion.objects.filter(path=template.path, person=request.holder).first()
+    return achieved_path(
+        template.path,
+        request.holder,
+        template,
+        completion.completed_at if completion else request.created_at,
+    )
+
+
+# --- by hand and in bulk ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    enrolment: Enrolment
+    will_issue: bool
+    reason: str
+    existing: Certificate | None = None
+
+
+def bulk_preview(run: CourseRun) -> list[Candidate]:
+    """Who of the run gets a certificate, and who does not and why (three queries)."""
+    template = template_for(module=run.module)
+    existing = {
+        c.holder_id: c
+        for c in Certificate.objects.current().filter(run=run, kind=CertificateKind.ISSUED)
+    }
+    candidates = []
+    for enrolment in (
+        Enrolment.objects.filter(run=run)
+        .select_related("person", "run__module")
+        .order_by("person__last_name", "person__first_name")
+    ):
+        reason = ""
+        found = existing.get(enrolment.person_id)
+        if template is None:
+            reason = _("The module has no certificate template in use.")
+        elif enrolment.status != EnrolmentStatus.COMPLETED:
+            reason = _("Not completed (%(status)s).") % {"status": enrolment.get_status_display()}
+        elif found is not None:
+            reason = _("Already holds certificate %(serial)s.") % {"serial": found.serial}
+        elif not enrolment.person.is_active:
+            reason = _("The account is deactivated.")
+        candidates.append(Candidate(enrolment, not reason, reason, found))
+    return candidates
+
+
+def start_bulk_issue(run: CourseRun, *, actor) -> BulkIssue:
+    """Queue the issuing of every certificate the preview promises; the admin polls it."""
+    if template_for(module=run.module) is None:
+        raise exceptions.NoTemplate
+    with transaction.atomic():
+        running = BulkIssue.objects.filter(
+            run=run, status__in=[BulkIssueStatus.QUEUED, BulkIssueStatus.RUNNING]
+        ).first()
+        if running is not None:
+            return running
+        bulk = BulkIssue.objects.create(
+            run=run,
+            requested_by=actor,
+            total=sum(1 for c in bulk_preview(run) if c.will_issue),
+        )
+        audit.record("certificate.bulk_issue", run, actor=actor)
+    from .tasks import bulk_issue_task
+
+    transaction.on_commit(lambda: bulk_issue_task.enqueue(bulk.pk))
+    return bulk
+
+
+def run_bulk_issue(bulk_id: int) -> BulkIssue:
+    """Issue one certificate per person the preview promises, each in its own transaction,
+    saving the progress as it goes; running it again issues nothing twice."""
+    bulk = BulkIssue.objects.select_related("run__module", "requested_by").get(pk=bulk_id)
+    if bulk.status == BulkIssueStatus.DONE:
+        return bulk
+    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssueStatus.RUNNING)
+    template = template_for(module=bulk.run.module)
+    try:
+        candidates = [c for c in bulk_preview(bulk.run) if c.will_issue]
+        BulkIssue.objects.filter(pk=bulk.pk).update(total=len(candidates) + bulk.done)
+        for candidate in candidates:
+            try:
+                issue(
+                    achieved_module(candidate.enrolment, template),
+                    candidate.enrolment.person,
+                    actor=bulk.requested_by,
+                    origin="task",
+                )
+                BulkIssue.objects.filter(pk=bulk.pk).update(
+                    done=F("done") + 1, issued=F("issued") + 1
+                )
+            except exceptions.CertificateError:
+                BulkIssue.objects.filter(pk=bulk.pk).update(done=F("done") + 1)
+        BulkIssue.objects.filter(pk=bulk.pk).update(
+            status=BulkIssueStatus.DONE, finished_at=timezone.now()
+        )
+    except Exception as error:
+        BulkIssue.objects.filter(pk=bulk.pk).update(
+            status=BulkIssueStatus.FAILED, finished_at=timezone.now(), error=str(error)[:300]
+        )
+        raise
+    bulk.refresh_from_db()
+    return bulk
+
+
+def issue_by_hand(enrolment: Enrolment, *, actor, origin: str = "web") -> Certificate:
+    """A coordinator issues one person's certificate for a completed enrolment."""
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        raise exceptions.NotCompleted
+    template = template_for(module=enrolment.run.module)
+    if template is None:
+        raise exceptions.NoTemplate
+    return issue(achieved_module(enrolment, template), enrolment.person, actor=actor, origin=origin)
+
+
+# --- revoking, re-issuing --------------------------------------------------------------------
+
+
+def revoke(certificate: Certificate, *, actor, reason: str, origin: str = "web") -> Certificate:
+    """Revoke with a reason; the record stays (and its status-list bit is set)."""
+    reason = reason.strip()
+    if not reason:
+        raise exceptions.ReasonRequired
+    with transaction.atomic():
+        changed = Certificate.objects.filter(
+            pk=certificate.pk, status=CertificateStatus.VALID
+        ).update(
+            status=CertificateStatus.REVOKED,
+            revoked_at=timezone.now(),
+            revoked_by=actor,
+            revocation_reason=reason[:300],
+        )
+        if not changed:
+            raise exceptions.AlreadyRevoked
+        audit.record("certificate.revoke", certificate, actor=actor, origin=origin)
+    certificate.refresh_from_db()
+    pdf.forget(certificate)
+    return certificate
+
+
+def reissue(certificate: Certificate, *, actor, origin: str = "web") -> Certificate:
+    """A new certificate from the template as it is now, replacing this one (both say so)."""
+    if certificate.is_external:
+        raise exceptions.ExternalNotReissued
+    if certificate.status == CertificateStatus.REVOKED:
+        raise exceptions.AlreadyRevoked
+    if certificate.superseded_by_id:
+        raise exceptions.AlreadySuperseded
+    if certificate.holder is None or certificate.anonymised:
+        raise exceptions.NoHolder
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.superseded_by_id:
+            raise exceptions.AlreadySuperseded
+        template = (
+            template_for(module=locked.module, path=locked.path)
+            if (locked.module_id or locked.path_id)
+            else None
+        )
+        template = template or locked.template
+        if locked.run_id:
+            enrolment = (
+                Enrolment.objects.select_related("run__module", "run__venue__commune")
+                .filter(run=locked.run, person=locked.holder)
+                .first()
+            )
+            achieved = (
+                achieved_module(enrolment, template)
+                if enrolment
+                else Achieved(template, locked.run, None, locked.hours, locked.valid_from)
+            )
+        else:
+            achieved = Achieved(template, None, locked.path, locked.hours, locked.valid_from)
+        return issue(achieved, locked.holder, actor=actor, origin=origin, supersedes=locked)
+
+
+# --- external certificates -------------------------------------------------------------------
+
+
+def record_external(
+    *,
+    holder,
+    module: ModulePage | None,
+    title: str,
+    issuer_name: str,
+    issued_on: dt.date,
+    hours: Decimal,
+    reference: str = "",
+    valid_until: dt.date | None = None,
+    scan=None,
+    actor=None,
+    origin: str = "web",
+) -> Certificate:
+    """Record a certificate issued elsewhere: it counts for qualifications, is never signed."""
+    if not issuer_name.strip():
+        raise exceptions.IssuerRequired
+    if valid_until is None and module is not None:
+        template = template_for(module=module)
+        if template is not None and template.validity_months:
+            valid_until = _add_months(issued_on, template.validity_months)
+    with transaction.atomic():
+        certificate = Certificate(
+            kind=CertificateKind.EXTERNAL,
+            holder=holder,
+            module=module,
+            title=(title or (module.title if module else "")).strip()[:255],
+            hours=hours,
+            issued_by=actor,
+            valid_from=issued_on,
+            valid_until=valid_until,
+            issuer_name=issuer_name.strip(),
+            reference=reference.strip(),
+            content={
+                "holder_name": _holder_name(holder),
+                "achievement": (title or (module.title if module else "")).strip(),
+                "issuer": issuer_name.strip(),
+            },
+        )
+        if scan is not None:
+            certificate.scan = scan
+        certificate.full_clean(exclude=["code", "content"])
+        certificate.save()
+        audit.record("certificate.external", certificate, actor=actor, origin=origin)
+    return certificate
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+def anonymise_holder(user) -> int:
+    """network's erasure: the certificates stay as records, without anything about the person."""
+    count = 0
+    for certificate in Certificate.objects.filter(holder=user):
+        pdf.forget(certificate)
+        if certificate.scan:
+            certificate.scan.delete(save=False)
+        content = {
+            key: value
+            for key, value in certificate.content.items()
+            if key not in ("holder_name", "body")
+        }
+        content["holder_name"] = ERASED_LABEL
+        Certificate.objects.filter(pk=certificate.pk).update(
+            holder=None,
+            content=content,
+            credential="",
+            scan="",
+            anonymised_at=timezone.now(),
+        )
+        count += 1
+    count += IssueRequest.objects.filter(holder=user).delete()[0]
+    return count
+
+
+# --- expiry ----------------------------------------------------------------------------------
+
+
+def expiring(now: dt.datetime | None = None) -> QuerySet[Certificate]:
+    today = timezone.localdate(now)
+    return (
+        Certificate.objects.current()
+        .filter(
+            holder__isnull=False,
+            holder__is_active=True,
+            valid_until__isnull=False,
+            valid_until__gte=today,
+            valid_until__lte=today + dt.timedelta(days=EXPIRY_NOTICE_DAYS),
+            expiry_reminded_at__isnull=True,
+        )
+        .select_related("holder", "module", "commune")
+    )
+
+
+def send_expiry_reminders(now: dt.datetime | None = None) -> int:
+    """Tell holders (and the coordinators of their commune) 60 days before expiry; once."""
+    from .notifications import send_expiry_reminder
+
+    now = now or timezone.now()
+    sent = 0
+    for certificate in expiring(now):
+        # Mark first: a second run of the job never sends it twice.
+        if Certificate.objects.filter(pk=certificate.pk, expiry_reminded_at__isnull=True).update(
+            expiry_reminded_at=now
+        ):
+            sent += send_expiry_reminder(certificate)
+    return sent
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def zip_of(certificates: Iterable[Certificate]) -> bytes:
+    """Every PDF in one archive, named by serial number and holder."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            if certificate.is_external or certificate.anonymised:
+                continue
+            name = get_valid_filename(f"{certificate.serial}-{certificate.holder_name}.pdf")
+            archive.writestr(name, pdf.certificate_pdf(certificate))
+    return buffer.getvalue()
+
+
+def holder_certificates(user) -> QuerySet[Certificate]:
+    """The person's certificates for "Mes attestations": current first, replaced ones last."""
+    return (
+        Certificate.objects.filter(holder=user)
+        .select_related("module", "path", "superseded_by")
+        .order_by(F("superseded_by").asc(nulls_first=True), "-issued_at")
+    )
