@@ -176,8 +176,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# "private" holds files that carry personal data (scans of external certificates): never
+# under MEDIA_URL, served only by views that check who asks.
+PRIVATE_ROOT = VAR_DIR / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -228,6 +235,18 @@ MAILLAGE_SESSION_HORIZON_DAYS = int(os.environ.get("MAILLAGE_SESSION_HORIZON_DAY
 # Less time than this between two sessions in different communes is a TOO_CLOSE warning.
 MAILLAGE_TRAVEL_BUFFER_MINUTES = int(os.environ.get("MAILLAGE_TRAVEL_BUFFER_MINUTES", "30"))
 MAILLAGE_ICAL_DOMAIN = os.environ.get("MAILLAGE_ICAL_DOMAIN", "maillage.reseau-secova.example")
+# Certificates: the issuer's name in PDFs and Open Badges; lookups allowed per address and
+# window on the public verification page (enumeration); the passphrase of the signing keys
+# (defaults to SECRET_KEY: set it on its own to rotate SECRET_KEY without losing the keys).
+MAILLAGE_NETWORK_NAME = os.environ.get(
+    "MAILLAGE_NETWORK_NAME",
+    "Réseau intercommunal contre les violences intrafamiliales (zone Secova)",
+)
+MAILLAGE_VERIFY_RATE = (
+    int(os.environ.get("MAILLAGE_VERIFY_LIMIT", "30")),
+    int(os.environ.get("MAILLAGE_VERIFY_WINDOW_SECONDS", "600")),
+)
+MAILLAGE_SIGNING_PASSPHRASE = os.environ.get("MAILLAGE_SIGNING_PASSPHRASE", "")
 # The audit log is kept five years (accountability), then purged by run_due_jobs.
 MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAYS", str(5 * 365)))
 

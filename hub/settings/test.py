@@ -17,6 +17,7 @@ MAILLAGE_ALLOW_DEMO_DATA = True
 AXES_ENABLED = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
@@ -31,3 +32,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 LOGGING["loggers"]["django_tasks"]["level"] = "WARNING"  # noqa: F405
+# Many verifications per test client: the rate-limit tests lower it themselves.
+MAILLAGE_VERIFY_RATE = (1000, 600)
