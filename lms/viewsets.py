@@ -39,7 +39,7 @@ from network.exports import csv_response
 from network.models import Commune, Organisation
 from sessions.models import SessionStatus
 
-from . import admin_forms, services
+from . import admin_forms, registries, services
 from .exceptions import EnrolmentError
 from .models import (
     Audience,
@@ -255,6 +255,7 @@ class RunDetailView(ScopedInspectView):
                         icon_name="cross",
                     )
                 )
+        buttons.extend(registries.run_header_buttons(self.request, run))
         return buttons
 
     def get_context_data(self, **kwargs):

@@ -187,6 +187,70 @@ def _audience(username):
     return Audience.objects.get_or_create(name="Public hors champ", slug="public-hors-champ")[0]
 
 
+def _pro_of_aywaille():
+    """A professional of the CPAS d'Aywaille: their organisation serves no other commune."""
+    return (
+        MemberProfile.objects.filter(
+            organisation__name="CPAS d'Aywaille", user__username__startswith="pro-"
+        )
+        .order_by("user__username")
+        .first()
+        .user
+    )
+
+
+def _template_outside(username):
+    from certificates.models import CertificateTemplate
+
+    module = _run_outside(username).module
+    return CertificateTemplate.objects.get_or_create(
+        module=module,
+        active=True,
+        defaults={"name": "Modèle hors champ", "signatory_name": "Signataire hors champ"},
+    )[0]
+
+
+def _certificate_outside(username):
+    """A certificate of Aywaille's run, held by a professional of Aywaille."""
+    from certificates.models import Certificate
+
+    found = Certificate.objects.filter(serial="HORS-CHAMP-000001").first()
+    if found is not None:
+        return found
+    run = _run_outside(username)
+    return Certificate.objects.create(
+        holder=_pro_of_aywaille(),
+        template=_template_outside(username),
+        module=run.module,
+        run=run,
+        commune=run.commune,
+        title=run.module.title,
+        valid_from=dt.date.today(),
+        serial="HORS-CHAMP-000001",
+        content={"holder_name": "Personne hors champ"},
+    )
+
+
+def _request_outside(username):
+    from certificates.models import IssueRequest
+
+    run = _run_outside(username)
+    return IssueRequest.objects.get_or_create(
+        template=_template_outside(username),
+        holder=_pro_of_aywaille(),
+        run=run,
+        defaults={"commune": run.commune},
+    )[0]
+
+
+def _bulk_outside(username):
+    from certificates.models import BulkIssue, BulkIssueStatus
+
+    return BulkIssue.objects.get_or_create(
+        run=_run_outside(username), defaults={"status": BulkIssueStatus.DONE}
+    )[0]
+
+
 LISTINGS_OF_EVERYONE = {"index", "index_results", "history", "history_results", "usage"}
 
 
@@ -216,9 +280,22 @@ SCOPED = {
     "lms_enrolments": (_enrolment_outside, set()),
     # Audiences belong to no commune: Wagtail's model permissions, the network coordination only.
     "lms_audiences": (_audience, set()),
+    "certificates_registry": (_certificate_outside, set()),
+    "certificates_requests": (_request_outside, set()),
+    # TemplateRule: coordinators read every template; only the network coordination changes.
+    "certificates_templates": (
+        _template_outside,
+        {"list", "list_results", "inspect", "history", "history_results", "usage"},
+    ),
+    # Bulk issuing takes a run the user may change (and its bulk issues), else 404.
+    "certificates_bulk": (_run_outside, set()),
 }
 # Per extra URL of a viewset, the object it takes when it is not the viewset's own model.
-EXTRA_OBJECTS = {"network_members:revoke_invitation": _invitation_outside}
+EXTRA_OBJECTS = {
+    "network_members:revoke_invitation": _invitation_outside,
+    "certificates_bulk:progress": _bulk_outside,
+    "certificates_bulk:status": _bulk_outside,
+}
 
 # Wagtail's own admin: protected by Wagtail's permissions, which our roles do not get
 # (except the network coordination: pages, images, documents and the network settings).
@@ -310,6 +387,16 @@ FRONT_END = {
     "lms:evaluate": "login, the signed-in person's own finished enrolment, else 404",
     "lms:requests": "login, referents only: their organisation's requests",
     "lms:decide": "login, POST; referent of the person's organisation or coordinator, else 404",
+    "certificates:verify_form": "public: type a verification code",
+    "certificates:verify": "public, rate-limited; the code (144 random bits) is the credential",
+    "certificates:issuer": "public: the Open Badges issuer profile",
+    "certificates:jwks": "public: the issuer's public keys",
+    "certificates:key": "public: one public key",
+    "certificates:status_list": "public: the signed revocation list (bits, no personal data)",
+    "certificates:achievement": "public: a live public module or path, as an Open Badge",
+    "certificates:pdf": "login, permission layer: the holder or a coordinator in scope, else 404",
+    "certificates:badge": "login, permission layer: the holder or a coordinator in scope, else 404",
+    "certificates:scan": "login, permission layer: the holder or a coordinator in scope, else 404",
 }
 
 
