@@ -1,7 +1,10 @@
+import logging
 from datetime import timedelta
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class CertificatesConfig(AppConfig):
@@ -53,10 +56,18 @@ class CertificatesConfig(AppConfig):
 def _module_completed(sender, enrolment, **kwargs) -> None:
     from .services import on_module_completed
 
-    on_module_completed(enrolment)
+    # Completion is already committed: a certificate that cannot be issued now must not turn
+    # the trainer's attendance sheet into an error; it can be issued from the run's page.
+    try:
+        on_module_completed(enrolment)
+    except Exception:
+        logger.exception("certificate not issued for enrolment %s", enrolment.pk)
 
 
 def _path_completed(sender, path, person, completion, **kwargs) -> None:
     from .services import on_path_completed
 
-    on_path_completed(path, person, completion)
+    try:
+        on_path_completed(path, person, completion)
+    except Exception:
+        logger.exception("certificate not issued for path completion %s", completion.pk)

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.search import index
 
@@ -197,7 +198,8 @@ class CertificateKind(models.TextChoices):
 
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("Valid")
-    REVOKED = "revoked", _("Revoked")
+    # Not the plain "Revoked" msgid: network's invitations translate it "Retirée".
+    REVOKED = "revoked", pgettext_lazy("certificate", "Revoked")
 
 
 class State(models.TextChoices):
@@ -205,7 +207,7 @@ class State(models.TextChoices):
 
     VALID = "valid", _("valid")
     EXPIRED = "expired", _("expired")
-    REVOKED = "revoked", _("revoked")
+    REVOKED = "revoked", pgettext_lazy("certificate", "revoked")
     SUPERSEDED = "superseded", _("replaced")
     NOT_YET = "not_yet", _("not yet valid")
 

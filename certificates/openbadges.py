@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from jwcrypto import jwk, jws
@@ -164,7 +165,10 @@ def achievement(certificate: Certificate) -> dict[str, Any]:
         "type": ["Achievement"],
         "achievementType": "Course" if certificate.module_id else "LearningProgram",
         "name": content.get("achievement", certificate.title),
-        "description": content.get("achievement_description") or content.get("body", ""),
+        # What the achievement is, the same for every holder: never the body, which names
+        # the holder (the subject is pseudonymous).
+        "description": content.get("achievement_description")
+        or content.get("achievement", certificate.title),
         "criteria": {"narrative": content.get("criteria", "")},
         "creditsAvailable": float(certificate.hours),
         "fieldOfStudy": "Violences intrafamiliales",
@@ -248,13 +252,12 @@ def signed_credential(certificate: Certificate, *, email: str) -> str:
 def revoked_indexes(number: int) -> list[int]:
     """Indexes in list `number` whose certificate is revoked or replaced."""
     start = number * LIST_SIZE
-    from django.db.models import Q
-
-    return list(
+    rows = (
         Certificate.objects.filter(status_index__gte=start, status_index__lt=start + LIST_SIZE)
         .filter(Q(status=CertificateStatus.REVOKED) | Q(superseded_by__isnull=False))
         .values_list("status_index", flat=True)
     )
+    return [index for index in rows if index is not None]
 
 
 def encoded_list(indexes: list[int], number: int) -> str:

@@ -28,7 +28,6 @@ def register() -> None:
         (Counter, "serial-number counters"),
         (FrozenImage, "logos and signatures as they were at issue"),
         (SigningKey, "the network's keys that sign Open Badges"),
-        (BulkIssue, "progress of a bulk issue; who asked is in the audit log"),
     ):
         privacy.declare_no_personal_data(model, reason)
     privacy.register(
@@ -74,4 +73,18 @@ def register() -> None:
             for r in IssueRequest.objects.filter(holder=user)
         ],
         erase=lambda user: privacy.delete_rows(IssueRequest.objects.filter(holder=user)),
+    )
+    # A bulk issue points to the coordinator who asked for it (`requested_by`).
+    privacy.register(
+        BulkIssue,
+        purpose=_("Knowing who asked for a bulk issue."),
+        legal_basis=privacy.PUBLIC_TASK,
+        retention=_(
+            "As long as the bulk issue's progress is kept; the requester is removed on erasure."
+        ),
+        export=lambda user: [
+            privacy.values(b, ["run", "created_at", "status", "total", "issued"])
+            for b in BulkIssue.objects.filter(requested_by=user)
+        ],
+        erase=lambda user: BulkIssue.objects.filter(requested_by=user).update(requested_by=None),
     )

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -112,13 +112,13 @@ def _run_dates(run: CourseRun | None, fallback: dt.date) -> str:
 def _place(run: CourseRun | None) -> str:
     if run is None:
         return ""
-    if run.venue_id is None:
+    if run.venue is None:
         return _("online")
     return run.venue.commune.name
 
 
 def _criteria(template: CertificateTemplate) -> str:
-    if template.module_id:
+    if template.module is not None:
         return _("Attend at least %(percent)s%% of the hours of the training.") % {
             "percent": template.module.completion_threshold
         }
@@ -168,9 +168,9 @@ def freeze(
             "holder_name": values["nom"],
             "body": fill_placeholders(template.body, values),
             "achievement": achieved.title,
-            "achievement_description": (module.summary if module else achieved.path.intro)
-            if (module or achieved.path)
-            else "",
+            "achievement_description": (
+                module.summary if module else (achieved.path.intro if achieved.path else "")
+            ),
             "criteria": _criteria(template),
             "hours": values["heures"],
             "dates": values["dates"],
@@ -280,7 +280,7 @@ def issue(
         if supersedes is None:
             existing = current_certificate(holder, run=achieved.run, path=achieved.path)
             if existing is not None:
-                raise exceptions.AlreadyIssued(serial=existing.serial)
+                raise exceptions.AlreadyIssued(serial=existing.serial or "")
         valid_from = supersedes.valid_from if supersedes else issued_on
         valid_until = (
             _add_months(valid_from, template.validity_months) if template.validity_months else None
@@ -407,6 +407,8 @@ def _achieved_for_request(request: IssueRequest) -> Achieved:
             run=request.run, person=request.holder
         )
         return achieved_module(enrolment, template)
+    if template.path is None:
+        raise exceptions.NoTemplate
     completion = PathCompletion.objects.filter(path=template.path, person=request.holder).first()
     return achieved_path(
         template.path,
@@ -485,6 +487,8 @@ def run_bulk_issue(bulk_id: int) -> BulkIssue:
     BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssueStatus.RUNNING)
     template = template_for(module=bulk.run.module)
     try:
+        if template is None:
+            raise exceptions.NoTemplate
         candidates = [c for c in bulk_preview(bulk.run) if c.will_issue]
         BulkIssue.objects.filter(pk=bulk.pk).update(total=len(candidates) + bulk.done)
         for candidate in candidates:
@@ -567,6 +571,8 @@ def reissue(certificate: Certificate, *, actor, origin: str = "web") -> Certific
             else None
         )
         template = template or locked.template
+        if template is None:
+            raise exceptions.NoTemplate
         if locked.run_id:
             enrolment = (
                 Enrolment.objects.select_related("run__module", "run__venue__commune")
@@ -665,7 +671,16 @@ def anonymise_holder(user) -> int:
 
 
 def expiring(now: dt.datetime | None = None) -> QuerySet[Certificate]:
+    """Current certificates that expire within 60 days and were not renewed: a holder who
+    already has a later one for the same module or path (ours or external) is not reminded."""
     today = timezone.localdate(now)
+    renewed = (
+        Certificate.objects.current()
+        .filter(holder=OuterRef("holder"))
+        .filter(Q(module=OuterRef("module")) | Q(path=OuterRef("path")))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=OuterRef("valid_until")))
+        .exclude(pk=OuterRef("pk"))
+    )
     return (
         Certificate.objects.current()
         .filter(
@@ -676,6 +691,7 @@ def expiring(now: dt.datetime | None = None) -> QuerySet[Certificate]:
             valid_until__lte=today + dt.timedelta(days=EXPIRY_NOTICE_DAYS),
             expiry_reminded_at__isnull=True,
         )
+        .exclude(Exists(renewed))
         .select_related("holder", "module", "commune")
     )
 

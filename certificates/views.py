@@ -35,6 +35,18 @@ VC_JWT = "application/vc+jwt"
 
 
 def _client(request: HttpRequest) -> str:
+    """The visitor's address. Behind N trusted proxies (MAILLAGE_PROXY_COUNT), the N-th
+    address from the right of X-Forwarded-For, which the nearest proxy appended; the entries
+    further left are whatever the client sent."""
+    proxies = getattr(settings, "MAILLAGE_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
@@ -61,8 +73,10 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 def _private(response: HttpResponse) -> HttpResponse:
     # A verification shows a name: no cache keeps it, and no link leaks the code onwards.
+    # "same-origin", not "no-referrer": with the latter, browsers send `Origin: null` with the
+    # page's own forms (verify another code, language switch), which Django's CSRF refuses.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

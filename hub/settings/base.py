@@ -247,6 +247,9 @@ MAILLAGE_VERIFY_RATE = (
     int(os.environ.get("MAILLAGE_VERIFY_WINDOW_SECONDS", "600")),
 )
 MAILLAGE_SIGNING_PASSPHRASE = os.environ.get("MAILLAGE_SIGNING_PASSPHRASE", "")
+# Reverse proxies in front of the site that append to X-Forwarded-For (0: none, the client's
+# address is REMOTE_ADDR). Production defaults to one (the HTTPS proxy of the README).
+MAILLAGE_PROXY_COUNT = int(os.environ.get("MAILLAGE_PROXY_COUNT", "0"))
 # The audit log is kept five years (accountability), then purged by run_due_jobs.
 MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAYS", str(5 * 365)))
 
