@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from hub.demo import agenda, network, site, training
+from hub.demo import agenda, certificates, network, site, training
 
 
 class Command(BaseCommand):
@@ -40,6 +40,7 @@ class Command(BaseCommand):
             network.load_members(communes, organisations, today)
             agenda.load_agenda(communes, today)
             training.load_training(communes, organisations, today)
+            certificates.load_certificates(communes, today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self._list_accounts()
