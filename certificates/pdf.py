@@ -15,9 +15,11 @@ from typing import Any
 
 import segno
 from django.core.cache import cache
+from PIL import Image
+from reportlab import rl_config
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -28,6 +30,11 @@ INK = HexColor("#1d2b36")
 ACCENT = HexColor("#7a1f5c")
 MUTED = HexColor("#5b6670")
 CACHE_SECONDS = 24 * 3600
+# Binary streams as they are (ASCII85 is pure Python here and makes files bigger).
+rl_config.useA85 = 0
+# One QR mask: choosing the best of eight costs more than the whole page; any mask is valid.
+QR_MASK = 4
+IMAGE_MAX_PX = 600
 
 
 @lru_cache(maxsize=1)
@@ -38,38 +45,75 @@ def _register_fonts() -> None:
 
 
 @lru_cache(maxsize=32)
-def _image(sha256: str) -> ImageReader | None:
+def _jpeg(sha256: str) -> bytes | None:
+    """The frozen image flattened on white and stored as JPEG, once per process: a JPEG goes
+    into the PDF as it is, where a PNG with transparency is re-encoded on every render."""
     from .models import FrozenImage
 
     frozen = FrozenImage.objects.filter(sha256=sha256).only("data").first()
     if frozen is None:
         return None
-    return ImageReader(io.BytesIO(bytes(frozen.data)))
+    with Image.open(io.BytesIO(bytes(frozen.data))) as source:
+        source.thumbnail((IMAGE_MAX_PX, IMAGE_MAX_PX))
+        rgba = source.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    buffer = io.BytesIO()
+    flat.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _image(sha256: str) -> ImageReader | None:
+    data = _jpeg(sha256)
+    return ImageReader(io.BytesIO(data)) if data is not None else None
 
 
 def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     """The QR code as vector squares: crisp at any zoom, and no image to encode."""
-    qr = segno.make(url, error="m", micro=False)
+    qr = segno.make(url, error="m", micro=False, mask=QR_MASK)
     matrix = qr.matrix
     modules = len(matrix)
-    cell = size / modules
+    canvas.saveState()
     canvas.setFillColor(INK)
+    # In module units (integers), horizontal runs merged: few and short path operators.
+    canvas.translate(x, y)
+    canvas.scale(size / modules, size / modules)
+    path = canvas.beginPath()
     for row_number, row in enumerate(matrix):
-        top = y + size - (row_number + 1) * cell
+        bottom = modules - row_number - 1
         start = None
         for col, dark in enumerate([*row, 0]):
             if dark and start is None:
                 start = col
             elif not dark and start is not None:
-                canvas.rect(x + start * cell, top, (col - start) * cell, cell, stroke=0, fill=1)
+                path.rect(start, bottom, col - start, 1)
                 start = None
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines of at most `width`, broken at plain spaces only: a no-break space (French
+    typography: « … », before : ; ? !) keeps its neighbours together."""
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if not line or pdfmetrics.stringWidth(candidate, font, size) <= width:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
 
 
 def _centred(canvas: Canvas, text: str, font: str, size: float, y: float, width: float) -> float:
     """Centre `text` wrapped to `width`; returns the y below it."""
     canvas.setFont(font, size)
     page_width = landscape(A4)[0]
-    for line in simpleSplit(text, font, size, width):
+    for line in _wrap(text, font, size, width):
         canvas.drawCentredString(page_width / 2, y, line)
         y -= size * 1.35
     return y
@@ -104,7 +148,6 @@ def render(content: dict[str, Any], verification_url: str) -> bytes:
             height=60,
             preserveAspectRatio=True,
             anchor="nw",
-            mask="auto",
         )
     canvas.setFillColor(MUTED)
     canvas.setFont(REGULAR, 9)
@@ -134,7 +177,7 @@ def render(content: dict[str, Any], verification_url: str) -> bytes:
     for line in lines:
         if not line:
             continue
-        for part in simpleSplit(line, REGULAR, 8.5, 300):
+        for part in _wrap(line, REGULAR, 8.5, 300):
             canvas.drawString(text_x, line_y, part)
             line_y -= 12
 
@@ -150,15 +193,12 @@ def render(content: dict[str, Any], verification_url: str) -> bytes:
             height=60,
             preserveAspectRatio=True,
             anchor="sw",
-            mask="auto",
         )
     canvas.setFillColor(INK)
     canvas.setFont(BOLD, 11)
     canvas.drawString(sign_x, bottom + 24, content.get("signatory_name", ""))
     canvas.setFont(REGULAR, 9)
-    for number, part in enumerate(
-        simpleSplit(content.get("signatory_title", ""), REGULAR, 9, 230)[:2]
-    ):
+    for number, part in enumerate(_wrap(content.get("signatory_title", ""), REGULAR, 9, 230)[:2]):
         canvas.drawString(sign_x, bottom + 10 - number * 11, part)
 
     canvas.showPage()

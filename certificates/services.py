@@ -91,6 +91,23 @@ def _freeze_image(image) -> str:
     return digest
 
 
+NBSP = "\u00a0"
+
+
+def french_spacing(text: str) -> str:
+    """No line break inside « » nor before : ; ? ! (the PDF breaks lines at plain spaces)."""
+    for plain, kept in (
+        ("« ", "«" + NBSP),
+        (" »", NBSP + "»"),
+        (" :", NBSP + ":"),
+        (" ;", NBSP + ";"),
+        (" ?", NBSP + "?"),
+        (" !", NBSP + "!"),
+    ):
+        text = text.replace(plain, kept)
+    return text
+
+
 def _date(day: dt.date | None) -> str:
     return formats.date_format(day, "DATE_FORMAT") if day else ""
 
@@ -148,11 +165,23 @@ def _holder_name(holder) -> str:
     return holder.get_full_name().strip() or holder.get_username()
 
 
+def freeze_images(template: CertificateTemplate) -> tuple[str, str]:
+    """The template's logo and signature, frozen (their SHA-256)."""
+    return _freeze_image(template.logo), _freeze_image(template.signature)
+
+
 def freeze(
-    achieved: Achieved, holder, *, serial: str, issued_on: dt.date, valid_until: dt.date | None
+    achieved: Achieved,
+    holder,
+    *,
+    serial: str,
+    issued_on: dt.date,
+    valid_until: dt.date | None,
+    images: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The text, images and facts of a certificate as they are at issue."""
     template = achieved.template
+    logo, signature = images if images is not None else freeze_images(template)
     with translation.override(LANGUAGE):
         module = achieved.module
         values = {
@@ -166,7 +195,7 @@ def freeze(
         return {
             "title": template.title,
             "holder_name": values["nom"],
-            "body": fill_placeholders(template.body, values),
+            "body": french_spacing(fill_placeholders(template.body, values)),
             "achievement": achieved.title,
             "achievement_description": (
                 module.summary if module else (achieved.path.intro if achieved.path else "")
@@ -178,8 +207,8 @@ def freeze(
             "provider": values["organisme"],
             "signatory_name": template.signatory_name,
             "signatory_title": template.signatory_title,
-            "logo": _freeze_image(template.logo),
-            "signature": _freeze_image(template.signature),
+            "logo": logo,
+            "signature": signature,
             "issuer": openbadges.issuer_name(),
             "serial": serial,
             "issued_line": _("Issued on %(date)s, number %(serial)s")
@@ -269,8 +298,11 @@ def issue(
     origin: str = "system",
     notify: bool = True,
     supersedes: Certificate | None = None,
+    images: tuple[str, str] | None = None,
 ) -> Certificate:
-    """Issue one certificate: numbered without gaps, frozen, signed, audited, e-mailed."""
+    """Issue one certificate: numbered without gaps, frozen, signed, audited, e-mailed.
+
+    `images`: the template's frozen images when the caller froze them once for many."""
     if holder is None or not holder.is_active:
         raise exceptions.NoHolder
     now = timezone.now()
@@ -304,7 +336,12 @@ def issue(
             status_index=_next_value("status-list") - 1,
         )
         certificate.content = freeze(
-            achieved, holder, serial=serial, issued_on=issued_on, valid_until=valid_until
+            achieved,
+            holder,
+            serial=serial,
+            issued_on=issued_on,
+            valid_until=valid_until,
+            images=images,
         )
         if supersedes is not None:
             certificate.content["supersedes"] = supersedes.serial
@@ -439,7 +476,7 @@ def bulk_preview(run: CourseRun) -> list[Candidate]:
     candidates = []
     for enrolment in (
         Enrolment.objects.filter(run=run)
-        .select_related("person", "run__module")
+        .select_related("person", "run__module", "run__venue__commune")
         .order_by("person__last_name", "person__first_name")
     ):
         reason = ""
@@ -490,6 +527,7 @@ def run_bulk_issue(bulk_id: int) -> BulkIssue:
         if template is None:
             raise exceptions.NoTemplate
         candidates = [c for c in bulk_preview(bulk.run) if c.will_issue]
+        images = freeze_images(template)
         BulkIssue.objects.filter(pk=bulk.pk).update(total=len(candidates) + bulk.done)
         for candidate in candidates:
             try:
@@ -498,6 +536,7 @@ def run_bulk_issue(bulk_id: int) -> BulkIssue:
                     candidate.enrolment.person,
                     actor=bulk.requested_by,
                     origin="task",
+                    images=images,
                 )
                 BulkIssue.objects.filter(pk=bulk.pk).update(
                     done=F("done") + 1, issued=F("issued") + 1
@@ -551,7 +590,9 @@ def revoke(certificate: Certificate, *, actor, reason: str, origin: str = "web")
     return certificate
 
 
-def reissue(certificate: Certificate, *, actor, origin: str = "web") -> Certificate:
+def reissue(
+    certificate: Certificate, *, actor, origin: str = "web", notify: bool = True
+) -> Certificate:
     """A new certificate from the template as it is now, replacing this one (both say so)."""
     if certificate.is_external:
         raise exceptions.ExternalNotReissued
@@ -586,7 +627,9 @@ def reissue(certificate: Certificate, *, actor, origin: str = "web") -> Certific
             )
         else:
             achieved = Achieved(template, None, locked.path, locked.hours, locked.valid_from)
-        return issue(achieved, locked.holder, actor=actor, origin=origin, supersedes=locked)
+        return issue(
+            achieved, locked.holder, actor=actor, origin=origin, supersedes=locked, notify=notify
+        )
 
 
 # --- external certificates -------------------------------------------------------------------
