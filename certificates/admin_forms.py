@@ -69,8 +69,8 @@ placeholder_help = lazy(_placeholder_help, str)
 
 
 def holder_candidates(user):
-    """Active people whose certificates `user` manages: for a commune coordinator the members
-    of organisations serving their communes, for the network coordination everyone."""
+    """Active people whose external certificates `user` may record: for a commune coordinator
+    the members they manage (network's member rule), for the network coordination everyone."""
     people = (
         get_user_model()
         .objects.filter(is_active=True)
@@ -82,11 +82,9 @@ def holder_candidates(user):
         return people
     if not communes:
         return people.none()
-    return people.filter(
-        pk__in=get_user_model()
-        .objects.filter(member_profile__organisation__communes__in=communes)
-        .values("pk")
-    )
+    from .rules import managed_members
+
+    return people.filter(pk__in=managed_members(user))
 
 
 def holder_label(user) -> str:

@@ -61,3 +61,12 @@ class ExternalNotReissued(CertificateError):
 
 class IssuerRequired(CertificateError):
     default_message = _("Say who issued the external certificate.")
+
+
+class WasRevoked(CertificateError):
+    default_message = _(
+        "This person's certificate %(serial)s for it was revoked: it is not issued again."
+    )
+
+    def __init__(self, message=None, *, serial: str = ""):
+        super().__init__(message or self.default_message % {"serial": serial})

@@ -379,6 +379,11 @@ class Certificate(models.Model):
     def achievement(self):
         return self.module if self.module_id else self.path
 
+    @property
+    def expired_on(self) -> dt.date | None:
+        """The first day it is no longer valid (valid_until is the last valid day)."""
+        return self.valid_until + dt.timedelta(days=1) if self.valid_until else None
+
     def state(self, day: dt.date | None = None) -> State:
         day = day or timezone.localdate()
         if self.status == CertificateStatus.REVOKED:

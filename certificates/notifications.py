@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network import emails, roles
-from network.permissions import coordinated_commune_ids
 
 from . import pdf
 
@@ -50,26 +49,25 @@ def send_issued(certificate) -> int:
 
 
 def coordinators_of(certificate) -> list:
-    """Commune coordinators of the certificate's commune or of the holder's organisation."""
-    commune_ids = set()
-    if certificate.commune_id:
-        commune_ids.add(certificate.commune_id)
-    profile = getattr(certificate.holder, "member_profile", None)
-    if profile is not None and profile.organisation_id:
-        commune_ids.update(profile.organisation.communes.values_list("id", flat=True))
-    if not commune_ids:
-        return []
-    candidates = (
+    """The commune coordinators who manage the certificate: of its run's commune; without a
+    commune (a path, an external one), those who manage the holder as a member."""
+    from network.permissions import can
+
+    coordinators = (
         get_user_model()
-        .objects.filter(
-            is_active=True,
-            groups__name=roles.COMMUNE_COORDINATOR.name,
-            member_profile__communes__in=commune_ids,
-        )
+        .objects.filter(is_active=True, groups__name=roles.COMMUNE_COORDINATOR.name)
         .exclude(email="")
-        .distinct()
     )
-    return [c for c in candidates if coordinated_commune_ids(c)]
+    if certificate.commune_id:
+        return list(coordinators.filter(member_profile__communes=certificate.commune_id).distinct())
+    profile = getattr(certificate.holder, "member_profile", None)
+    if profile is None:
+        return []
+    commune_ids = set(profile.communes.values_list("id", flat=True))
+    if profile.organisation_id:
+        commune_ids.update(profile.organisation.communes.values_list("id", flat=True))
+    candidates = coordinators.filter(member_profile__communes__in=commune_ids).distinct()
+    return [c for c in candidates if can(c, "change", profile)]
 
 
 def send_expiry_reminder(certificate) -> int:

@@ -249,6 +249,14 @@ def signed_credential(certificate: Certificate, *, email: str) -> str:
 # --- revocation: Bitstring Status List ---------------------------------------------------------
 
 
+def last_list_number() -> int:
+    """The number of the last status list in use (0 before any certificate)."""
+    from .models import Counter
+
+    used = Counter.objects.filter(name="status-list").values_list("value", flat=True).first()
+    return max(0, (used or 0) - 1) // LIST_SIZE
+
+
 def revoked_indexes(number: int) -> list[int]:
     """Indexes in list `number` whose certificate is revoked or replaced."""
     start = number * LIST_SIZE

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from network.permissions import Rule, coordinated_commune_ids
+from network.models import MemberProfile
+from network.permissions import Rule, coordinated_commune_ids, visible
+
+
+def managed_members(user):
+    """The member profiles a commune coordinator manages (network's member rule: their
+    communes' members, not those of organisations serving other communes too)."""
+    return visible(user, MemberProfile, "change").values("user_id")
 
 
 def _managed(user, prefix: str = "") -> Q | None:
-    """Certificates a coordinator manages: of their commune's runs or of their communes'
-    members; None means every certificate (network coordination)."""
+    """What a coordinator manages: certificates of their commune's runs; a certificate without
+    a commune (a path, an external one) through its holder, a member they manage. None means
+    everything (network coordination)."""
     communes = coordinated_commune_ids(user)
     if communes is None:
         return None
     if not communes:
         return Q(pk__in=[])
     return Q(**{f"{prefix}commune_id__in": communes}) | Q(
-        **{f"{prefix}holder__member_profile__organisation__communes__in": communes}
+        **{f"{prefix}commune__isnull": True, f"{prefix}holder_id__in": managed_members(user)}
     )
 
 

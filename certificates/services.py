@@ -7,12 +7,14 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import formats, timezone, translation
@@ -28,7 +30,7 @@ from lms.models import (
     TrainingPathPage,
 )
 from network import audit
-from network.privacy import ERASED_LABEL
+from network.privacy import ERASED_LABEL, name_variants
 
 from . import exceptions, openbadges, pdf
 from .models import (
@@ -245,6 +247,34 @@ def template_for(*, module=None, path=None) -> CertificateTemplate | None:
     return queryset.filter(path=path).first()
 
 
+def _lock_holder(holder) -> None:
+    """Issuing for a person is serialised on their account row (a row lock on PostgreSQL;
+    SQLite's IMMEDIATE transactions serialise writers already): a completion, a bulk issue
+    and a coordinator's click cannot issue the same certificate twice."""
+    list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(pk=holder.pk)
+        .values_list("pk", flat=True)
+    )
+
+
+def standing_certificate(holder, *, run=None, path=None) -> Certificate | None:
+    """What stops another certificate for this run or path: a current one, or a revoked one
+    (a revoked certificate is not issued again behind the coordinator's back)."""
+    queryset = Certificate.objects.filter(
+        holder=holder, kind=CertificateKind.ISSUED, superseded_by__isnull=True
+    ).order_by("status")  # "revoked" < "valid": a valid one wins below
+    queryset = (
+        queryset.filter(run=run)
+        if run is not None
+        else queryset.filter(path=path, run__isnull=True)
+    )
+    found = list(queryset)
+    valid = [c for c in found if c.status == CertificateStatus.VALID]
+    return (valid or found)[0] if found else None
+
+
 def current_certificate(holder, *, run=None, path=None) -> Certificate | None:
     """The holder's certificate for this run or path that is neither revoked nor replaced."""
     queryset = Certificate.objects.current().filter(holder=holder, kind=CertificateKind.ISSUED)
@@ -309,8 +339,11 @@ def issue(
     issued_on = timezone.localdate(now)
     template = achieved.template
     with transaction.atomic():
+        _lock_holder(holder)
         if supersedes is None:
-            existing = current_certificate(holder, run=achieved.run, path=achieved.path)
+            existing = standing_certificate(holder, run=achieved.run, path=achieved.path)
+            if existing is not None and existing.status == CertificateStatus.REVOKED:
+                raise exceptions.WasRevoked(serial=existing.serial or "")
             if existing is not None:
                 raise exceptions.AlreadyIssued(serial=existing.serial or "")
         valid_from = supersedes.valid_from if supersedes else issued_on
@@ -345,6 +378,9 @@ def issue(
         )
         if supersedes is not None:
             certificate.content["supersedes"] = supersedes.serial
+            if supersedes.valid_until == valid_until:
+                # Same expiry: a reminder already sent is not sent again.
+                certificate.expiry_reminded_at = supersedes.expiry_reminded_at
         certificate.save()
         certificate.credential = openbadges.signed_credential(certificate, email=holder.email)
         certificate.save(update_fields=["credential"])
@@ -358,6 +394,25 @@ def issue(
             actor=actor,
             origin=origin,
         )
+        # A request waiting for review is answered by this certificate (a bulk issue, say).
+        pending = (
+            IssueRequest.objects.filter(
+                holder=holder,
+                template=template,
+                run=achieved.run,
+                status=RequestStatus.PENDING,
+                certificate__isnull=True,
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pending is not None:
+            IssueRequest.objects.filter(pk=pending).update(
+                status=RequestStatus.ISSUED,
+                decided_at=now,
+                decided_by=actor,
+                certificate=certificate,
+            )
         if notify:
             _email_later(certificate)
     return certificate
@@ -376,7 +431,8 @@ def issue_or_queue(
     """On completion: issue now (automatic template) or queue for review; None if it exists."""
     template = achieved.template
     with transaction.atomic():
-        if current_certificate(holder, run=achieved.run, path=achieved.path) is not None:
+        _lock_holder(holder)
+        if standing_certificate(holder, run=achieved.run, path=achieved.path) is not None:
             return None
         if template.issue_mode == IssueMode.REVIEW:
             request, _created = IssueRequest.objects.get_or_create(
@@ -417,9 +473,22 @@ def decide_request(
             raise exceptions.AlreadyDecided
         certificate = None
         if approve:
-            certificate = issue(
-                _achieved_for_request(locked), locked.holder, actor=actor, origin=origin
-            )
+            try:
+                certificate = issue(
+                    _achieved_for_request(locked), locked.holder, actor=actor, origin=origin
+                )
+            except exceptions.AlreadyIssued:
+                # Issued meanwhile (a bulk issue): the request is answered by it.
+                certificate = current_certificate(
+                    locked.holder, run=locked.run, path=locked.template.path
+                )
+                if (
+                    certificate is not None
+                    and IssueRequest.objects.filter(certificate=certificate)
+                    .exclude(pk=locked.pk)
+                    .exists()
+                ):
+                    certificate = None
         elif not reason.strip():
             raise exceptions.ReasonRequired
         locked.status = RequestStatus.ISSUED if approve else RequestStatus.DECLINED
@@ -469,10 +538,11 @@ class Candidate:
 def bulk_preview(run: CourseRun) -> list[Candidate]:
     """Who of the run gets a certificate, and who does not and why (three queries)."""
     template = template_for(module=run.module)
-    existing = {
-        c.holder_id: c
-        for c in Certificate.objects.current().filter(run=run, kind=CertificateKind.ISSUED)
-    }
+    existing: dict[int | None, Certificate] = {}
+    for c in Certificate.objects.filter(
+        run=run, kind=CertificateKind.ISSUED, superseded_by__isnull=True
+    ).order_by("-status"):  # "valid" after "revoked": a valid one wins
+        existing[c.holder_id] = c
     candidates = []
     for enrolment in (
         Enrolment.objects.filter(run=run)
@@ -483,14 +553,28 @@ def bulk_preview(run: CourseRun) -> list[Candidate]:
         found = existing.get(enrolment.person_id)
         if template is None:
             reason = _("The module has no certificate template in use.")
+        elif enrolment.status == EnrolmentStatus.NOT_COMPLETED:
+            reason = _("Attended less than the module requires (%(percent)s%% of the hours).") % {
+                "percent": enrolment.run.module.completion_threshold
+            }
         elif enrolment.status != EnrolmentStatus.COMPLETED:
-            reason = _("Not completed (%(status)s).") % {"status": enrolment.get_status_display()}
+            reason = _("Has not completed it: enrolment %(status)s.") % {
+                "status": enrolment.get_status_display().lower()
+            }
+        elif found is not None and found.status == CertificateStatus.REVOKED:
+            reason = _("Certificate %(serial)s was revoked on %(date)s: not issued again.") % {
+                "serial": found.serial,
+                "date": _date(timezone.localdate(found.revoked_at) if found.revoked_at else None),
+            }
         elif found is not None:
             reason = _("Already holds certificate %(serial)s.") % {"serial": found.serial}
         elif not enrolment.person.is_active:
             reason = _("The account is deactivated.")
         candidates.append(Candidate(enrolment, not reason, reason, found))
     return candidates
+
+
+BULK_STALE_AFTER = dt.timedelta(hours=1)
 
 
 def start_bulk_issue(run: CourseRun, *, actor) -> BulkIssue:
@@ -501,8 +585,15 @@ def start_bulk_issue(run: CourseRun, *, actor) -> BulkIssue:
         running = BulkIssue.objects.filter(
             run=run, status__in=[BulkIssueStatus.QUEUED, BulkIssueStatus.RUNNING]
         ).first()
-        if running is not None:
+        if running is not None and running.created_at > timezone.now() - BULK_STALE_AFTER:
             return running
+        if running is not None:
+            # Its worker died or it was never picked up: say so, and start again.
+            BulkIssue.objects.filter(pk=running.pk).update(
+                status=BulkIssueStatus.FAILED,
+                finished_at=timezone.now(),
+                error="interrupted",
+            )
         bulk = BulkIssue.objects.create(
             run=run,
             requested_by=actor,
@@ -519,9 +610,11 @@ def run_bulk_issue(bulk_id: int) -> BulkIssue:
     """Issue one certificate per person the preview promises, each in its own transaction,
     saving the progress as it goes; running it again issues nothing twice."""
     bulk = BulkIssue.objects.select_related("run__module", "requested_by").get(pk=bulk_id)
-    if bulk.status == BulkIssueStatus.DONE:
+    # Claimed by one worker only; a finished, failed or running bulk is left as it is.
+    if not BulkIssue.objects.filter(pk=bulk.pk, status=BulkIssueStatus.QUEUED).update(
+        status=BulkIssueStatus.RUNNING
+    ):
         return bulk
-    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssueStatus.RUNNING)
     template = template_for(module=bulk.run.module)
     try:
         if template is None:
@@ -575,7 +668,7 @@ def revoke(certificate: Certificate, *, actor, reason: str, origin: str = "web")
         raise exceptions.ReasonRequired
     with transaction.atomic():
         changed = Certificate.objects.filter(
-            pk=certificate.pk, status=CertificateStatus.VALID
+            pk=certificate.pk, status=CertificateStatus.VALID, superseded_by__isnull=True
         ).update(
             status=CertificateStatus.REVOKED,
             revoked_at=timezone.now(),
@@ -583,6 +676,8 @@ def revoke(certificate: Certificate, *, actor, reason: str, origin: str = "web")
             revocation_reason=reason[:300],
         )
         if not changed:
+            if Certificate.objects.filter(pk=certificate.pk, superseded_by__isnull=False).exists():
+                raise exceptions.AlreadySuperseded
             raise exceptions.AlreadyRevoked
         audit.record("certificate.revoke", certificate, actor=actor, origin=origin)
     certificate.refresh_from_db()
@@ -604,6 +699,8 @@ def reissue(
         raise exceptions.NoHolder
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.status == CertificateStatus.REVOKED:
+            raise exceptions.AlreadyRevoked
         if locked.superseded_by_id:
             raise exceptions.AlreadySuperseded
         template = (
@@ -685,9 +782,17 @@ def record_external(
 # --- erasure ---------------------------------------------------------------------------------
 
 
+def _scrub(text: str, names: list[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            text = re.sub(re.escape(name), ERASED_LABEL, text, flags=re.IGNORECASE)
+    return text
+
+
 def anonymise_holder(user) -> int:
     """network's erasure: the certificates stay as records, without anything about the person."""
     count = 0
+    names = name_variants(user)
     for certificate in Certificate.objects.filter(holder=user):
         pdf.forget(certificate)
         if certificate.scan:
@@ -703,6 +808,8 @@ def anonymise_holder(user) -> int:
             content=content,
             credential="",
             scan="",
+            # Free text shown publicly may name the person.
+            revocation_reason=_scrub(certificate.revocation_reason, names),
             anonymised_at=timezone.now(),
         )
         count += 1
@@ -774,5 +881,5 @@ def holder_certificates(user) -> QuerySet[Certificate]:
     return (
         Certificate.objects.filter(holder=user)
         .select_related("module", "path", "superseded_by")
-        .order_by(F("superseded_by").asc(nulls_first=True), "-issued_at")
+        .order_by(F("superseded_by").asc(nulls_first=True), "-valid_from", "-issued_at")
     )

@@ -28,6 +28,7 @@ from .forms import VerifyForm
 from .models import Certificate, SigningKey
 
 JSON_LD = "application/ld+json"
+MAX_PK = 2**31 - 1
 VC_JWT = "application/vc+jwt"
 
 
@@ -157,6 +158,8 @@ def key(request: HttpRequest, kid: str) -> JsonResponse:
 @cache_control(max_age=300, public=True)
 def status_list(request: HttpRequest, number: int) -> HttpResponse:
     """The signed Bitstring Status List; `?format=json` gives the unsigned credential."""
+    if number > openbadges.last_list_number():
+        raise Http404
     if request.GET.get("format") == "json":
         return JsonResponse(openbadges.status_list_credential(number), content_type=JSON_LD)
     return HttpResponse(openbadges.signed_status_list(number), content_type=VC_JWT)
@@ -167,7 +170,7 @@ def status_list(request: HttpRequest, number: int) -> HttpResponse:
 def achievement(request: HttpRequest, kind: str, pk: int) -> JsonResponse:
     """The public description of a module or path as an Open Badges Achievement."""
     model = {"module": ModulePage, "path": TrainingPathPage}.get(kind)
-    if model is None:
+    if model is None or pk > MAX_PK:
         raise Http404
     page = get_object_or_404(model.objects.live().public(), pk=pk)
     data = {

@@ -36,7 +36,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.admin_forms import communes_of, local_label, person_label
-from lms.models import CourseRun, ModulePage
+from lms.models import CourseRun, Enrolment, ModulePage
 from network import audit, permissions
 from network.admin_views import (
     ScopedBaseObjectMixin,
@@ -349,14 +349,15 @@ class CertificateInspectView(ScopedInspectView):
                         priority=40,
                     )
                 )
-            buttons.append(
-                HeaderButton(
-                    _("Revoke"),
-                    url=reverse("certificates_registry:revoke", args=[certificate.pk]),
-                    icon_name="cross",
-                    priority=50,
+            if not certificate.superseded_by_id:  # revoke the one that replaced it instead
+                buttons.append(
+                    HeaderButton(
+                        _("Revoke"),
+                        url=reverse("certificates_registry:revoke", args=[certificate.pk]),
+                        icon_name="cross",
+                        priority=50,
+                    )
                 )
-            )
         return buttons
 
     def get_context_data(self, **kwargs):
@@ -1020,6 +1021,25 @@ class BulkIssueViewSet(ViewSet):
     def preview_view(self, request, run_id):
         run = _managed_run(request, run_id)
         preview_url = reverse("certificates_bulk:preview", args=[run.pk])
+        if request.method == "POST" and request.POST.get("enrolment"):
+            # One person, by hand, now (the e-mail goes as for the others).
+            enrolment = Enrolment.objects.filter(
+                run=run, pk=request.POST["enrolment"] if request.POST["enrolment"].isdigit() else 0
+            ).first()
+            if enrolment is None:
+                messages.error(request, _("This person is not enrolled in this run."))
+                return redirect(preview_url)
+            try:
+                certificate = services.issue_by_hand(enrolment, actor=request.user, origin="admin")
+            except CertificateError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Certificate %(number)s is issued and e-mailed to its holder.")
+                    % {"number": certificate.serial},
+                )
+            return redirect(preview_url)
         if request.method == "POST":
             try:
                 bulk = services.start_bulk_issue(run, actor=request.user)
@@ -1046,6 +1066,7 @@ class BulkIssueViewSet(ViewSet):
             template=services.template_for(module=run.module),
             rows=[
                 {
+                    "enrolment_id": c.enrolment.pk,
                     "name": person_label(c.enrolment.person),
                     "status": c.enrolment.get_status_display(),
                     "will_issue": c.will_issue,

@@ -10,7 +10,7 @@ import re
 
 SECRET_PATHS = re.compile(
     r"(/invitation/|/inscription/confirmer/|/mot-de-passe/reinitialiser/"
-    r"|/agenda/(?!serie/|seance/))[^\s\"'?]+"
+    r"|/agenda/(?!serie/|seance/)|/attestations/verifier/)[^\s\"'?]+"
 )
 
 

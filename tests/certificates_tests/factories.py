@@ -20,10 +20,10 @@ def template(of=None, *, path=None, mode=IssueMode.AUTOMATIC, months=None, **fie
     )
 
 
-def complete(the_run, people, committed):
-    """Enrol `people` in `the_run` and mark them present at every session."""
+def complete(the_run, people, committed, by: str = "coord-esneux"):
+    """Enrol `people` in `the_run` and mark them present at every session (marked by `by`)."""
     enrolments = [lms_services.enrol(person, the_run) for person in people]
-    coordinator = user("coord-esneux")
+    coordinator = user(by)
     with committed():
         for session in the_run.sessions().order_by("start"):
             with time_machine.travel(session.end, tick=False):

@@ -89,7 +89,8 @@ def test_an_expired_certificate_says_expired_with_its_date(client, issued):
     day_after = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(8), BRUSSELS)
     with time_machine.travel(day_after, tick=False):
         _text, html = page(client, certificate)
-    assert verdict(html) == f"Expirée — expirée le {french(until)}."
+    # Valid until its last day included: expired from the next.
+    assert verdict(html) == f"Expirée — expirée le {french(until + dt.timedelta(days=1))}."
     assert_no_personal_data(html, issued.holder, name_shown=True)
 
 
