@@ -380,6 +380,11 @@ class Certificate(models.Model):
         return self.module if self.module_id else self.path
 
     @property
+    def reason_text(self) -> str:
+        """The revocation reason without its final full stop (the sentence adds one)."""
+        return self.revocation_reason.strip().rstrip(".")
+
+    @property
     def expired_on(self) -> dt.date | None:
         """The first day it is no longer valid (valid_until is the last valid day)."""
         return self.valid_until + dt.timedelta(days=1) if self.valid_until else None

@@ -99,7 +99,8 @@ def test_a_revoked_certificate_says_when_and_why_and_is_never_deleted(client, is
     coordinator = user("coordination")
     with pytest.raises(exceptions.ReasonRequired):
         services.revoke(certificate, actor=coordinator, reason=" ")
-    services.revoke(certificate, actor=coordinator, reason="Présence encodée par erreur")
+    # A reason typed with its own full stop is not followed by a second one.
+    services.revoke(certificate, actor=coordinator, reason="Présence encodée par erreur.")
 
     _text, html = page(client, certificate)
     today = french(certificate.revoked_at.astimezone(BRUSSELS).date())
