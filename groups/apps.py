@@ -9,3 +9,26 @@ class GroupsConfig(AppConfig):
     label = "maillage_groups"
     verbose_name = _("Support groups")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from network import permissions
+
+        from . import privacy, rules
+        from .models import (
+            Consent,
+            Cycle,
+            MeetingAttendance,
+            Membership,
+            Participant,
+            Programme,
+            SafetyInstruction,
+        )
+
+        permissions.register(Programme, rules.ProgrammeRule())
+        permissions.register(Cycle, rules.CycleRule())
+        permissions.register(Participant, rules.ParticipantRule())
+        permissions.register(Consent, rules.ParticipantPartRule())
+        permissions.register(SafetyInstruction, rules.ParticipantPartRule())
+        permissions.register(Membership, rules.MembershipRule())
+        permissions.register(MeetingAttendance, rules.MeetingAttendanceRule())
+        privacy.register()
