@@ -16,11 +16,6 @@ from network import emails, roles
 from . import pdf
 
 
-def _language(person) -> str | None:
-    profile = getattr(person, "member_profile", None)
-    return getattr(profile, "preferred_language", None) or None
-
-
 def send_issued(certificate) -> int:
     """The holder gets their certificate, PDF attached, with the verification link."""
     holder = certificate.holder
@@ -35,7 +30,7 @@ def send_issued(certificate) -> int:
             "verification_url": certificate.verification_url(),
             "dashboard_path": reverse("dashboard"),
         },
-        language=_language(holder),
+        language=emails.language_of(holder),
         attachments=[
             (
                 f"attestation-{certificate.serial}.pdf",
@@ -101,7 +96,7 @@ def send_expiry_reminder(certificate) -> int:
             [holder.email],
             "certificates/emails/expiring",
             context,
-            language=_language(holder),
+            language=emails.language_of(holder),
         )
         sent += 1
     for coordinator in coordinators_of(certificate):
@@ -109,7 +104,7 @@ def send_expiry_reminder(certificate) -> int:
             [coordinator.email],
             "certificates/emails/expiring_coordinator",
             {**context, "coordinator": coordinator},
-            language=_language(coordinator),
+            language=emails.language_of(coordinator),
         )
         sent += 1
     return sent

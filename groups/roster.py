@@ -14,7 +14,7 @@ fewest different facilitators per cycle (continuity of pairs), then the lightest
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +130,7 @@ class RosterData:
             lambda: defaultdict(list), availability or {}
         )
         self.qualifications = quals or qualifications.Qualifications({})
+        self._month_loads: dict[int, Counter[tuple[int, int]]] = {}
 
     @classmethod
     def load(cls, cycles: Iterable, people: list, *, sessions=None) -> RosterData:
@@ -255,11 +256,16 @@ class RosterData:
     # --- checks, in memory ----------------------------------------------------------------
 
     def monthly_load(self, person_id: int, month: tuple[int, int]) -> int:
-        return sum(
-            1
-            for b in self.busy.get(person_id, [])
-            if b.facilitating and (_local(b.start).year, _local(b.start).month) == month
-        )
+        loads = self._month_loads.get(person_id)
+        if loads is None:
+            # Counted once per person: the board asks for every gap of every month.
+            loads = Counter(
+                (_local(b.start).year, _local(b.start).month)
+                for b in self.busy.get(person_id, [])
+                if b.facilitating
+            )
+            self._month_loads[person_id] = loads
+        return loads[month]
 
     def problems(self, person_id: int, meeting: Meeting, *, extra_load: int = 0) -> list[Problem]:
         """Why `person_id` may not (hard) or should not (soft) facilitate `meeting`."""
@@ -410,6 +416,8 @@ def propose(data: RosterData, *, time_limit: float = 20.0) -> Proposal:
             if not any(p.hard for p in found):
                 candidates[(index, person_id)] = any(not p.hard for p in found)
 
+    existing_load = Counter(p for m in data.meetings for p, _role in m.assigned)
+
     def build(stage: int, coverage: int | None, distinct: int | None):
         model = cp_model.CpModel()
         x = {key: model.new_bool_var(f"x{key[0]}_{key[1]}") for key in candidates}
@@ -454,8 +462,7 @@ def propose(data: RosterData, *, time_limit: float = 20.0) -> Proposal:
         loads = []
         for person_id in data.people:
             mine = [var for (index, p), var in x.items() if p == person_id]
-            base = sum(1 for m in data.meetings for p, _role in m.assigned if p == person_id)
-            loads.append((base, mine))
+            loads.append((existing_load[person_id], mine))
         max_load = model.new_int_var(0, len(data.meetings) + 1, "max_load")
         for base, mine in loads:
             model.add(base + sum(mine) <= max_load)

@@ -86,11 +86,6 @@ def later_session(change: str, enrolment, session) -> None:
     transaction.on_commit(lambda: send_session_change_task.enqueue(*ids))
 
 
-def _language(person) -> str | None:
-    profile = getattr(person, "member_profile", None)
-    return getattr(profile, "preferred_language", None) or None
-
-
 def _local(moment: dt.datetime | None, zone) -> dict[str, str]:
     if moment is None:
         return {"date": "", "time": ""}
@@ -193,7 +188,7 @@ def send_enrolment_email(kind: str, enrolment) -> int:
                 [approver.email],
                 "lms/emails/approval_needed",
                 {**context, "approver": approver, "requests_path": where},
-                language=_language(approver),
+                language=emails.language_of(approver),
             )
             sent += 1
         return sent
@@ -213,7 +208,7 @@ def send_enrolment_email(kind: str, enrolment) -> int:
         [person.email],
         f"lms/emails/{kind}",
         context,
-        language=_language(person),
+        language=emails.language_of(person),
         calendars=calendars,
         calendar_method=method,
     )
@@ -236,7 +231,7 @@ def send_interest_email(interest, run) -> int:
             "module_url": page_path(run.module),
             "sessions": session_lines(run),
         },
-        language=_language(person),
+        language=emails.language_of(person),
     )
     return 1
 
@@ -263,7 +258,7 @@ def send_session_change(change: str, enrolment, session) -> int:
             "reason": session.reason,
             "dashboard_path": _path("dashboard"),
         },
-        language=_language(person),
+        language=emails.language_of(person),
         calendars=[invitation(session, person, method=method)],
         calendar_method=method,
     )

@@ -8,6 +8,13 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
+def language_of(person) -> str | None:
+    """The language a person reads their e-mails in (their profile's choice), or None for
+    the site's default."""
+    profile = getattr(person, "member_profile", None)
+    return getattr(profile, "preferred_language", None) or None
+
+
 def send(
     to: list[str],
     template: str,

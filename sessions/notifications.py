@@ -19,8 +19,7 @@ def _staff(session: Session):
     for assignment in session.assignments.select_related("person", "person__member_profile"):
         person = assignment.person
         if person.is_active and person.email:
-            profile = getattr(person, "member_profile", None)
-            yield person, getattr(profile, "preferred_language", None) or None
+            yield person, emails.language_of(person)
 
 
 def notify_cancelled(session: Session) -> int:
@@ -75,7 +74,6 @@ def notify_assigned(assignment: Assignment) -> None:
     person, session = assignment.person, assignment.session
     if not (person.is_active and person.email):
         return
-    profile = getattr(person, "member_profile", None)
     emails.send(
         [person.email],
         "sessions/emails/session_assigned",
@@ -87,6 +85,6 @@ def notify_assigned(assignment: Assignment) -> None:
             "end": _local(session, session.end),
             "place": session.venue.public_location if session.venue else "",
         },
-        language=getattr(profile, "preferred_language", None) or None,
+        language=emails.language_of(person),
         calendar=invitation(session, person, method="REQUEST"),
     )
