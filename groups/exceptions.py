@@ -25,3 +25,35 @@ class NoSeatLeft(GroupsError):
 
 class NotEligible(GroupsError):
     """The first hard problem, in the roster engine's words."""
+
+
+class AbsenceDates(GroupsError):
+    default_message = _("The last day comes before the first day.")
+
+
+class NotYourMeeting(GroupsError):
+    default_message = _("You do not facilitate this meeting.")
+
+
+class MeetingPast(GroupsError):
+    default_message = _("This meeting has already taken place.")
+
+
+class MeetingNotYet(GroupsError):
+    default_message = _("Attendance can be taken from two hours before the meeting.")
+
+
+class SwapWithYourself(GroupsError):
+    default_message = _("Choose a colleague other than yourself.")
+
+
+class SwapPending(GroupsError):
+    default_message = _("A swap of this meeting is already awaiting approval.")
+
+
+class SwapDecided(GroupsError):
+    default_message = _("This swap has already been decided or withdrawn.")
+
+
+class NotOnTheSheet(GroupsError):
+    default_message = _("Someone on the sheet is not expected at this meeting.")

@@ -435,3 +435,79 @@ class MeetingAttendance(models.Model):
             raise ValidationError(
                 {"session": _("This meeting is not one of the participant's cycle.")}
             )
+
+
+class SwapStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Swap(models.Model):
+    """A facilitator asks a colleague to take their seat at a meeting (and, in exchange, may
+    take one of the colleague's); the coordinator approves, qualification and conflicts are
+    checked again then."""
+
+    session = models.ForeignKey(
+        "maillage_sessions.Session",
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="swaps",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("colleague"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    counterpart = models.ForeignKey(
+        "maillage_sessions.Session",
+        verbose_name=_("meeting taken in exchange"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SwapStatus.choices, default=SwapStatus.PROPOSED
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("swap")
+        verbose_name_plural = _("swaps")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "requester"],
+                condition=Q(status="proposed"),
+                name="one_open_swap_per_seat",
+                violation_error_message=_("A swap of this meeting is already awaiting approval."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(requester=F("colleague")),
+                name="swap_with_someone_else",
+                violation_error_message=_("Choose a colleague other than yourself."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Swap of %(meeting)s") % {"meeting": self.session}

@@ -5,6 +5,7 @@ in them (a child's record is exported and erased from the cycle's screens, issue
 points to a user here is who marked attendance or coordinates a cycle: cleared on erasure.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from network import privacy
@@ -17,6 +18,7 @@ from .models import (
     Participant,
     Programme,
     SafetyInstruction,
+    Swap,
 )
 
 CHILD_DATA = _(
@@ -73,4 +75,15 @@ def register() -> None:
             for c in Cycle.objects.filter(coordinator=user)
         ],
         erase=lambda user: Cycle.objects.filter(coordinator=user).update(coordinator=None),
+    )
+    privacy.register(
+        Swap,
+        purpose=_("Letting facilitators exchange meetings with the coordinator's approval."),
+        legal_basis=privacy.PUBLIC_TASK,
+        retention=_("As long as the meeting; deleted with the person."),
+        export=lambda user: [
+            privacy.values(s, ["session", "status", "note", "created_at"])
+            for s in Swap.objects.filter(Q(requester=user) | Q(colleague=user))
+        ],
+        erase=lambda user: Swap.objects.filter(Q(requester=user) | Q(colleague=user)).delete()[0],
     )

@@ -1,0 +1,136 @@
+"""E-mails of groups/: to facilitators and coordinators only, never a child's data (the
+subjects and bodies name the meeting by its public title, e.g. "Groupe enfants — Esneux")."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from network import emails
+from network.permissions import coordinated_commune_ids
+from sessions.feeds import invitation
+from sessions.models import Session
+
+from . import roster
+from .models import Cycle, Swap
+
+REPLACEMENTS_SHOWN = 3
+
+
+def _when(session: Session) -> dict[str, str]:
+    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    return {"date": f"{start:%d/%m/%Y}", "time": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
+def _reachable(person) -> bool:
+    return bool(person is not None and person.is_active and person.email)
+
+
+def coordinators_of(cycle: Cycle) -> list:
+    """The coordinator in charge, else the commune's coordinators."""
+    if _reachable(cycle.coordinator):
+        return [cycle.coordinator]
+    from network import roles
+
+    candidates = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.COMMUNE_COORDINATOR.name)
+        .distinct()
+    )
+    return [p for p in candidates if p.email and cycle.commune_id in coordinated_commune_ids(p)]
+
+
+def notify_unassigned(session: Session, person) -> None:
+    """Tell a facilitator they no longer facilitate a meeting; the calendar event goes."""
+    if not _reachable(person):
+        return
+    emails.send(
+        [person.email],
+        "groups/emails/unassigned",
+        {"person": person, "title": session.series.agenda_title, "when": _when(session)},
+        language=emails.language_of(person),
+        calendar=invitation(session, person, method="CANCEL"),
+        calendar_method="CANCEL",
+    )
+
+
+def notify_gaps(session_ids: list[int], *, absent) -> int:
+    """Tell each cycle's coordinator which meetings lost a facilitator, with the best
+    replacements (ranked by the roster engine)."""
+    sessions = list(
+        Session.objects.filter(pk__in=session_ids)
+        .select_related("series__support_cycle__coordinator", "series__commune")
+        .order_by("start")
+    )
+    by_cycle: dict[int, list[Session]] = {}
+    for session in sessions:
+        by_cycle.setdefault(session.series.support_cycle.pk, []).append(session)
+    people = roster.facilitators()
+    sent = 0
+    for meetings in by_cycle.values():
+        cycle = meetings[0].series.support_cycle
+        data = roster.RosterData.load(
+            [cycle], people, sessions=Session.objects.filter(pk__in=[m.pk for m in meetings])
+        )
+        gaps = []
+        for session in meetings:
+            meeting = data.by_session.get(session.pk)
+            ranked = data.ranked(meeting) if meeting is not None else []
+            names = [
+                p.get_full_name() or p.get_username()
+                for p, found in ranked
+                if not any(problem.hard for problem in found)
+            ][:REPLACEMENTS_SHOWN]
+            gaps.append(
+                {"title": session.series.agenda_title, "when": _when(session), "names": names}
+            )
+        for coordinator in coordinators_of(cycle):
+            emails.send(
+                [coordinator.email],
+                "groups/emails/gaps",
+                {
+                    "absent": absent.get_full_name() or absent.get_username(),
+                    "cycle": cycle.name,
+                    "cycle_id": cycle.pk,
+                    "gaps": gaps,
+                },
+                language=emails.language_of(coordinator),
+            )
+            sent += 1
+    return sent
+
+
+def notify_swap_proposed(swap: Swap, cycle: Cycle) -> None:
+    context = {
+        "requester": swap.requester.get_full_name() or swap.requester.get_username(),
+        "colleague": swap.colleague.get_full_name() or swap.colleague.get_username(),
+        "title": swap.session.series.agenda_title,
+        "when": _when(swap.session),
+        "counterpart": _when(swap.counterpart) if swap.counterpart_id else None,
+        "cycle": cycle.name,
+    }
+    for person in [*coordinators_of(cycle), swap.colleague]:
+        if _reachable(person):
+            emails.send(
+                [person.email],
+                "groups/emails/swap_proposed",
+                {**context, "for_coordinator": person.pk != swap.colleague_id},
+                language=emails.language_of(person),
+            )
+
+
+def notify_swap_decided(swap: Swap) -> None:
+    context = {
+        "approved": swap.status == "approved",
+        "title": swap.session.series.agenda_title,
+        "when": _when(swap.session),
+        "reason": swap.decision_reason,
+    }
+    for person in (swap.requester, swap.colleague):
+        if _reachable(person):
+            emails.send(
+                [person.email],
+                "groups/emails/swap_decided",
+                context,
+                language=emails.language_of(person),
+            )
