@@ -1,0 +1,5 @@
+"""The roster board and the proposal, in the Wagtail admin."""
+
+
+def admin_viewsets() -> list:
+    return []
