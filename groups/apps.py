@@ -13,7 +13,7 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         from network import permissions
 
-        from . import privacy, rules
+        from . import privacy, rules, signals
         from .models import (
             Consent,
             Cycle,
@@ -32,3 +32,4 @@ class GroupsConfig(AppConfig):
         permissions.register(Membership, rules.MembershipRule())
         permissions.register(MeetingAttendance, rules.MeetingAttendanceRule())
         privacy.register()
+        signals.connect()
