@@ -57,3 +57,9 @@ class SwapDecided(GroupsError):
 
 class NotOnTheSheet(GroupsError):
     default_message = _("Someone on the sheet is not expected at this meeting.")
+
+
+class UnknownAttendanceStatus(NotOnTheSheet):
+    """A subclass, so that callers catching NotOnTheSheet catch it too."""
+
+    default_message = _("Mark each child present, absent or excused.")

@@ -6,13 +6,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from network import emails
-from network.permissions import coordinated_commune_ids
+from network import emails, roles
 from sessions.feeds import invitation
 from sessions.models import Session
 
 from . import roster
-from .models import Cycle, Swap
+from .models import Cycle, Swap, SwapStatus
 
 REPLACEMENTS_SHOWN = 3
 
@@ -30,14 +29,19 @@ def coordinators_of(cycle: Cycle) -> list:
     """The coordinator in charge, else the commune's coordinators."""
     if _reachable(cycle.coordinator):
         return [cycle.coordinator]
-    from network import roles
-
-    candidates = (
+    # The communes a commune coordinator acts in are their profile's (permissions.standing);
+    # asked in one query, which also holds for someone who has the network role besides.
+    return list(
         get_user_model()
-        .objects.filter(is_active=True, groups__name=roles.COMMUNE_COORDINATOR.name)
+        .objects.filter(
+            is_active=True,
+            groups__name=roles.COMMUNE_COORDINATOR.name,
+            member_profile__communes=cycle.commune_id,
+        )
+        .exclude(email="")
+        .order_by("pk")
         .distinct()
     )
-    return [p for p in candidates if p.email and cycle.commune_id in coordinated_commune_ids(p)]
 
 
 def notify_unassigned(session: Session, person) -> None:
@@ -50,6 +54,31 @@ def notify_unassigned(session: Session, person) -> None:
         {"person": person, "title": session.series.agenda_title, "when": _when(session)},
         language=emails.language_of(person),
         calendar=invitation(session, person, method="CANCEL"),
+        calendar_method="CANCEL",
+    )
+
+
+def notify_released(session_ids: list[int], person) -> None:
+    """Tell someone who declared an absence which meetings they no longer facilitate: one
+    e-mail, one calendar cancellation per meeting."""
+    if not _reachable(person):
+        return
+    sessions = list(
+        Session.objects.filter(pk__in=session_ids)
+        .select_related("series", "venue__commune")
+        .order_by("start")
+    )
+    if not sessions:
+        return
+    emails.send(
+        [person.email],
+        "groups/emails/released",
+        {
+            "person": person,
+            "meetings": [{"title": s.series.agenda_title, "when": _when(s)} for s in sessions],
+        },
+        language=emails.language_of(person),
+        calendars=[invitation(s, person, method="CANCEL") for s in sessions],
         calendar_method="CANCEL",
     )
 
@@ -69,9 +98,9 @@ def notify_gaps(session_ids: list[int], *, absent) -> int:
     sent = 0
     for meetings in by_cycle.values():
         cycle = meetings[0].series.support_cycle
-        data = roster.RosterData.load(
-            [cycle], people, sessions=Session.objects.filter(pk__in=[m.pk for m in meetings])
-        )
+        # The whole cycle, not only the gaps: the ranking prefers those who already
+        # facilitate its other meetings (continuity for the children).
+        data = roster.RosterData.load([cycle], people)
         gaps = []
         for session in meetings:
             meeting = data.by_session.get(session.pk)
@@ -90,7 +119,8 @@ def notify_gaps(session_ids: list[int], *, absent) -> int:
                 "groups/emails/gaps",
                 {
                     "absent": absent.get_full_name() or absent.get_username(),
-                    "cycle": cycle.name,
+                    # The public title, never the cycle's internal name (it may name someone).
+                    "title": cycle.series.agenda_title,
                     "cycle_id": cycle.pk,
                     "gaps": gaps,
                 },
@@ -107,7 +137,6 @@ def notify_swap_proposed(swap: Swap, cycle: Cycle) -> None:
         "title": swap.session.series.agenda_title,
         "when": _when(swap.session),
         "counterpart": _when(swap.counterpart) if swap.counterpart_id else None,
-        "cycle": cycle.name,
     }
     for person in [*coordinators_of(cycle), swap.colleague]:
         if _reachable(person):
@@ -120,17 +149,24 @@ def notify_swap_proposed(swap: Swap, cycle: Cycle) -> None:
 
 
 def notify_swap_decided(swap: Swap) -> None:
+    """Tell both facilitators; once approved, each gets a cancellation for the meeting they
+    gave up (the one they take comes with sessions' own invitation)."""
+    approved = swap.status == SwapStatus.APPROVED
     context = {
-        "approved": swap.status == "approved",
+        "approved": approved,
         "title": swap.session.series.agenda_title,
         "when": _when(swap.session),
         "reason": swap.decision_reason,
     }
+    given_up = {swap.requester_id: swap.session, swap.colleague_id: swap.counterpart}
     for person in (swap.requester, swap.colleague):
         if _reachable(person):
+            session = given_up.get(person.pk) if approved else None
             emails.send(
                 [person.email],
                 "groups/emails/swap_decided",
                 context,
                 language=emails.language_of(person),
+                calendar=invitation(session, person, method="CANCEL") if session else None,
+                calendar_method="CANCEL",
             )

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from network import audit, permissions
 from network.exceptions import NetworkError
+from network.models import MemberProfile
 from sessions import services_staff
 from sessions.models import Absence, Assignment, Session, SessionStatus, StaffRole
 
-from . import exceptions, notifications, roster
+from . import exceptions, notifications, roster, rules
 from .models import (
     Cycle,
     MeetingAttendance,
@@ -82,6 +83,17 @@ def unassign(actor, assignment: Assignment, *, origin: str = "admin", notify: bo
             transaction.on_commit(lambda: notifications.notify_unassigned(session, person))
 
 
+def _role_for_seat(session: Session) -> str:
+    """Lead when the programme wants one at every meeting and nobody leads this one yet."""
+    cycle = _cycle_of(session)
+    if (
+        cycle.programme.lead_required
+        and not session.assignments.filter(role=StaffRole.LEAD).exists()
+    ):
+        return StaffRole.LEAD
+    return StaffRole.CO
+
+
 @dataclass(frozen=True)
 class Applied:
     assigned: list[Assignment]
@@ -109,6 +121,7 @@ def apply_proposal(actor, proposal: roster.Proposal, *, origin: str = "admin") -
                         actor,
                         session,
                         person,
+                        role=_role_for_seat(session),
                         override_reason=_("Accepted from the proposed roster."),
                         origin=origin,
                     )
@@ -145,6 +158,15 @@ def _group_meetings_of(person, first_day: dt.date, last_day: dt.date):
     )
 
 
+def _may_act_for(actor, person) -> bool:
+    """The person themself, or whoever may change their member profile (their communes'
+    coordinators, the network coordination): no rule is registered for users themselves."""
+    if actor.pk == person.pk:
+        return True
+    profile = MemberProfile.objects.filter(user_id=person.pk).first()
+    return permissions.can(actor, "change", profile if profile is not None else person)
+
+
 def declare_absence(
     actor,
     person,
@@ -158,7 +180,7 @@ def declare_absence(
     cycle's coordinator is told, with the replacements ranked."""
     if last_day < first_day:
         raise exceptions.AbsenceDates
-    if actor.pk != person.pk and not permissions.can(actor, "change", person):
+    if not _may_act_for(actor, person):
         raise exceptions.NotAllowed
     vacated: list[Session] = []
     with transaction.atomic():
@@ -177,6 +199,7 @@ def declare_absence(
         if vacated:
             sessions = [s.pk for s in vacated]
             transaction.on_commit(lambda: notifications.notify_gaps(sessions, absent=person))
+            transaction.on_commit(lambda: notifications.notify_released(sessions, person))
     return AbsenceDeclared(absence, vacated)
 
 
@@ -207,6 +230,8 @@ def propose_swap(
         _cycle_of(counterpart)
         if _seat(colleague, counterpart) is None:
             raise exceptions.NotEligible(_("Your colleague does not facilitate that meeting."))
+        if _seat(actor, counterpart) is not None:
+            raise exceptions.NotEligible(_("You already facilitate that meeting."))
         if counterpart.start <= timezone.now():
             raise exceptions.MeetingPast
     try:
@@ -250,9 +275,15 @@ def decide_swap(actor, swap: Swap, *, approve: bool, reason: str = "") -> Swap:
             raise exceptions.SwapDecided
         swap = locked
         if approve:
+            now = timezone.now()
+            if swap.session.start <= now or (swap.counterpart_id and swap.counterpart.start <= now):
+                raise exceptions.MeetingPast
             seat = _seat(swap.requester, swap.session)
             other = _seat(swap.colleague, swap.counterpart) if swap.counterpart_id else None
-            if seat is None or (swap.counterpart_id and other is None):
+            taken = _seat(swap.colleague, swap.session) is not None or (
+                other is not None and _seat(swap.requester, swap.counterpart) is not None
+            )
+            if seat is None or (swap.counterpart_id and other is None) or taken:
                 raise exceptions.NotEligible(_("The seats changed since the swap was proposed."))
             role = seat.role
             services_staff.unassign(actor, seat, origin="admin")
@@ -298,6 +329,7 @@ def attendance_sheet_memberships(session: Session):
         .filter(
             Q(status=MembershipStatus.ADMITTED) | Q(status=MembershipStatus.LEFT, left_on__gt=day)
         )
+        .exclude(admitted_on__gt=day)  # not yet admitted on the meeting's day
         .select_related("participant")
         .prefetch_related("participant__safety_instructions")
         .order_by("participant__alias", "participant__code")
@@ -311,10 +343,15 @@ def may_take_attendance(user, session: Session) -> bool:
         return False
     if (
         _seat(user, session) is not None
-        and permissions.visible(user, "view", Cycle.objects.filter(pk=cycle.pk)).exists()
+        and permissions.visible(user, Cycle).filter(pk=cycle.pk).exists()
     ):
         return True
-    return permissions.can(user, "change", cycle)
+    if not permissions.can(user, "change", cycle):
+        return False
+    if permissions.is_network_coordination(user) and not user.is_superuser:
+        # It may change every cycle but sees children only where it holds a role (rules.py).
+        return Cycle.objects.filter(rules.role_in_cycle(user, ""), pk=cycle.pk).exists()
+    return True
 
 
 def mark_attendance(
@@ -328,11 +365,14 @@ def mark_attendance(
         raise exceptions.MeetingNotYet
     allowed = {m.pk for m in attendance_sheet_memberships(session)}
     valid = set(MeetingAttendanceStatus.values)
+    # Everything is checked before anything is written: one wrong mark writes nothing.
+    if any(membership_id not in allowed for membership_id in marks):
+        raise exceptions.NotOnTheSheet
+    if any(status not in valid for status in marks.values()):
+        raise exceptions.UnknownAttendanceStatus
     written = 0
     with transaction.atomic():
         for membership_id, status in marks.items():
-            if membership_id not in allowed or status not in valid:
-                raise exceptions.NotOnTheSheet
             MeetingAttendance.objects.update_or_create(
                 membership_id=membership_id,
                 session=session,

@@ -160,3 +160,16 @@ def migrated_data(transactional_db):
                 cursor.execute(statement)
     # Let Django's own teardown flush and restore the right way from now on.
     connection._test_serialized_contents = contents
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request signed in as someone who prefers
+    English activates it for the thread (as LocaleMiddleware does), and it would otherwise
+    leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -5,7 +5,7 @@ import pytest
 
 from groups import exceptions, roster, services
 from groups.models import CycleStatus
-from sessions.models import Absence, Assignment
+from sessions.models import Absence, Assignment, StaffRole
 
 from . import factories as f
 
@@ -68,3 +68,17 @@ def test_an_accepted_proposal_skips_what_no_longer_holds(meeting_cycle):
     assert [(s, p) for s, p, _why in applied.skipped] == [(first.pk, ill)]
     assert "Absent" in applied.skipped[0][2]
     assert not Assignment.objects.filter(session=first, person_id=ill).exists()
+
+
+def test_an_accepted_proposal_gives_each_meeting_its_lead_when_the_programme_wants_one(
+    demo_data,
+):
+    cycle = f.cycle(f.wednesdays(f.quiet_month(), 2), of=f.programme(lead_required=True))
+    people = [f.user(name) for name in ("animateur", "anim-04")]
+    proposal = roster.propose(roster.RosterData.load([cycle], people))
+
+    services.apply_proposal(f.user("coord-esneux"), proposal)
+
+    for meeting in f.meetings(cycle):
+        roles = sorted(meeting.assignments.values_list("role", flat=True))
+        assert roles == sorted([StaffRole.LEAD, StaffRole.CO])
