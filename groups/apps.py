@@ -1,5 +1,12 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+def _facilitator(request) -> bool:
+    from .views import is_facilitator
+
+    return is_facilitator(request.user)
 
 
 class GroupsConfig(AppConfig):
@@ -13,7 +20,7 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         from network import permissions
 
-        from . import privacy, rules, signals
+        from . import panels, privacy, retention, roles, rules, signals
         from .models import (
             Consent,
             Cycle,
@@ -32,4 +39,27 @@ class GroupsConfig(AppConfig):
         permissions.register(Membership, rules.MembershipRule())
         permissions.register(MeetingAttendance, rules.MeetingAttendanceRule())
         privacy.register()
+        panels.register()  # statistics on "Mon parcours"
+        retention.register()  # the daily purge of children's identities
+
+        from network import registries
+
+        registries.navigation.register(
+            registries.NavEntry(
+                key="programmes",
+                label=pgettext_lazy("navigation", "Support groups"),
+                url="groups:programmes",
+                order=200,
+            )
+        )
+        registries.navigation.register(
+            registries.NavEntry(
+                key="my_groups",
+                label=_("My groups"),
+                url="groups:mine",
+                order=750,
+                visible=_facilitator,
+            )
+        )
+        roles.grant_admin_permissions()
         signals.connect()

@@ -8,6 +8,7 @@ about a child is minimal and bounded: no address, no narrative of what happened.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
@@ -26,6 +27,14 @@ def participant_code() -> str:
     """E.g. "P-7KQ3-M9XT": 40 bits of randomness, easy to read aloud."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     return f"P-{raw[:4]}-{raw[4:]}"
+
+
+TELLS_WHEN = re.compile(
+    r"\b(lundis?|mardis?|mercredis?|jeudis?|vendredis?|samedis?|dimanches?"
+    r"|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b"
+    r"|\b([01]?\d|2[0-3]) ?(h|:) ?[0-5]\d\b|\b([01]?\d|2[0-3]) ?h\b",
+    re.IGNORECASE,
+)
 
 
 class Audience(models.TextChoices):
@@ -92,6 +101,21 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The public page must never tell where and when children can be found.
+        for field in ("public_description", "contact"):
+            found = TELLS_WHEN.search(getattr(self, field) or "")
+            if found:
+                raise ValidationError(
+                    {
+                        field: _(
+                            "Shown publicly: no day of the week or time (found “%(text)s”); "
+                            "say the month or the period instead."
+                        )
+                        % {"text": found.group(0)}
+                    }
+                )
 
 
 class CycleStatus(models.TextChoices):

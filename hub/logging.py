@@ -13,9 +13,12 @@ SECRET_PATHS = re.compile(
     r"|/agenda/(?!serie/|seance/)|/attestations/verifier/)[^\s\"'?]+"
 )
 
+# A search among children's records carries what was typed (an alias) in the query string.
+CHILD_QUERIES = re.compile(r"(/admin/groupes/[^\s\"'?]*)\?[^\s\"']*")
+
 
 def redact(text: str) -> str:
-    return SECRET_PATHS.sub(r"\1[…]/", text)
+    return CHILD_QUERIES.sub(r"\1?[…]", SECRET_PATHS.sub(r"\1[…]/", text))
 
 
 class RedactSecretsFilter(logging.Filter):

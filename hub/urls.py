@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("lms.urls")),
     path("", include("certificates.urls")),
+    path("", include("groups.urls")),
 ]
 
 if settings.DEBUG:

@@ -252,6 +252,9 @@ MAILLAGE_SIGNING_PASSPHRASE = os.environ.get("MAILLAGE_SIGNING_PASSPHRASE", "")
 MAILLAGE_PROXY_COUNT = int(os.environ.get("MAILLAGE_PROXY_COUNT", "0"))
 # The audit log is kept five years (accountability), then purged by run_due_jobs.
 MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAYS", str(5 * 365)))
+# Support groups: a child's identity (alias, needs, consents, safety instructions) is purged
+# by run_due_jobs this many months after the last of their cycles closed; counts stay.
+MAILLAGE_GROUPS_RETENTION_MONTHS = int(os.environ.get("MAILLAGE_GROUPS_RETENTION_MONTHS", "12"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -120,3 +120,10 @@ def test_audit_wagtail_log_and_log_lines_name_no_child(scene, caplog):
     texts += [f"{e.label} {e.data}" for e in ModelLogEntry.objects.all()]
     assert AuditEntry.objects.filter(action="groups.attendance.mark").exists()
     _clean("\n".join(texts), children)
+
+
+def test_a_search_among_children_s_records_is_not_logged():
+    from hub.logging import redact
+
+    line = '"GET /admin/groupes/participants/?q=Z%C3%A9phyrine&p=2 HTTP/1.1" 200 1234'
+    assert redact(line) == '"GET /admin/groupes/participants/?[…] HTTP/1.1" 200 1234'

@@ -275,3 +275,28 @@ def test_attendance_at_another_cycles_meeting_is_refused(world):
     with pytest.raises(ValidationError):
         foreign.full_clean()
     world["attendance"].full_clean()  # its own cycle's meeting is fine
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Rencontres le mercredi après-midi", "de 14h à 15h30", "à 14:00", "Les Mercredis", "vers 9 h"],
+)
+def test_a_programme_s_public_text_tells_no_day_or_time(text):
+    from django.core.exceptions import ValidationError
+
+    from groups.models import Programme
+
+    with pytest.raises(ValidationError) as refused:
+        Programme(name="X", audience="children", public_description=text).clean()
+    assert "public_description" in refused.value.message_dict
+
+
+def test_a_programme_s_public_text_may_name_months_and_phones():
+    from groups.models import Programme
+
+    Programme(
+        name="X",
+        audience="children",
+        public_description="Cycles de janvier à mars, 12 rencontres, 6 à 11 ans.",
+        contact="Service d'aide aux victimes, 04 361 00 00, aide@example.be",
+    ).clean()

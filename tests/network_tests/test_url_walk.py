@@ -251,6 +251,95 @@ def _bulk_outside(username):
     )[0]
 
 
+def _group_meeting_outside(username):
+    """A meeting of a support-group cycle of Aywaille."""
+    from groups.models import Audience, Cycle, Programme
+
+    cycle = Cycle.objects.filter(name="Groupe hors champ (Aywaille)").first()
+    if cycle is None:
+        series = Series.objects.create(
+            title="Groupe de parole hors champ",
+            public_title="Groupe enfants — Aywaille",
+            commune=_aywaille(),
+            start_date=dt.date.today() + dt.timedelta(days=30),
+            start_time=dt.time(16),
+            rule=recurrence.deserialize("RRULE:FREQ=WEEKLY;COUNT=3"),
+        )
+        services.regenerate(series)
+        programme = Programme.objects.get_or_create(
+            name="Programme hors champ", defaults={"audience": Audience.CHILDREN}
+        )[0]
+        cycle = Cycle.objects.create(
+            programme=programme,
+            name="Groupe hors champ (Aywaille)",
+            commune=_aywaille(),
+            series=series,
+        )
+    return cycle.series.sessions.order_by("start").first()
+
+
+def _group_seat_outside(username):
+    return Assignment.objects.get_or_create(
+        session=_group_meeting_outside(username),
+        person=_member_outside(username).user,
+        defaults={"role": StaffRole.CO},
+    )[0]
+
+
+def _support_cycle_outside(username):
+    """A support-group cycle of Aywaille (the roster board's walk uses the same one)."""
+    from groups.models import Audience, Cycle, Programme
+
+    cycle = Cycle.objects.filter(name="Groupe hors champ (Aywaille)").first()
+    if cycle is not None:
+        return cycle
+    series = Series.objects.create(
+        title="Groupe de parole hors champ",
+        public_title="Groupe enfants — Aywaille",
+        commune=_aywaille(),
+        start_date=dt.date.today() + dt.timedelta(days=30),
+        start_time=dt.time(16),
+        rule=recurrence.deserialize("RRULE:FREQ=WEEKLY;COUNT=3"),
+    )
+    services.regenerate(series)
+    programme = Programme.objects.get_or_create(
+        name="Programme hors champ", defaults={"audience": Audience.CHILDREN}
+    )[0]
+    return Cycle.objects.create(
+        programme=programme, name="Groupe hors champ (Aywaille)", commune=_aywaille(), series=series
+    )
+
+
+def _programme_outside(username):
+    return _support_cycle_outside(username).programme
+
+
+def _participant_outside(username):
+    """A child of Aywaille, member of Aywaille's cycle: its str() is its code."""
+    from groups.models import Membership, Participant
+
+    cycle = _support_cycle_outside(username)
+    membership = Membership.objects.filter(cycle=cycle).select_related("participant").first()
+    if membership is not None:
+        return membership.participant
+    child = Participant.objects.create(
+        alias="Enfant hors champ", birth_year=2016, referral_source="school", commune=_aywaille()
+    )
+    Membership.objects.create(cycle=cycle, participant=child, status="admitted")
+    return child
+
+
+def _swap_outside(username):
+    from groups.models import Swap
+
+    session = _support_cycle_outside(username).series.sessions.order_by("start").first()
+    people = MemberProfile.objects.filter(organisation__name="CPAS d'Aywaille").order_by("pk")
+    requester, colleague = (p.user for p in people[:2])
+    return Swap.objects.get_or_create(
+        session=session, requester=requester, defaults={"colleague": colleague}
+    )[0]
+
+
 LISTINGS_OF_EVERYONE = {"index", "index_results", "history", "history_results", "usage"}
 
 
@@ -289,12 +378,24 @@ SCOPED = {
     ),
     # Bulk issuing takes a run the user may change (and its bulk issues), else 404.
     "certificates_bulk": (_run_outside, set()),
+    # The roster board: cycles the user may change (CycleRule), else 404; planners only.
+    "groups_roster": (_group_meeting_outside, set()),
+    # Support groups (groups.rules): a cycle of Aywaille, its child, a swap of its meeting.
+    "groups_cycles": (_support_cycle_outside, set()),
+    "groups_participants": (_participant_outside, set()),
+    "groups_swaps": (_swap_outside, set()),
+    # ProgrammeRule: a methodology, read by every role in the admin; the network writes.
+    "groups_programmes": (_programme_outside, {"index", "index_results", "inspect"}),
+    # Statistics: commune coordinators see their communes (no other commune's name), the
+    # network coordination every commune; anyone else 403 or the admin login.
+    "groups_statistics": (_commune_outside, set()),
 }
 # Per extra URL of a viewset, the object it takes when it is not the viewset's own model.
 EXTRA_OBJECTS = {
     "network_members:revoke_invitation": _invitation_outside,
     "certificates_bulk:progress": _bulk_outside,
     "certificates_bulk:status": _bulk_outside,
+    "groups_roster:unassign": _group_seat_outside,
 }
 
 # Wagtail's own admin: protected by Wagtail's permissions, which our roles do not get
@@ -397,6 +498,15 @@ FRONT_END = {
     "certificates:pdf": "login, permission layer: the holder or a coordinator in scope, else 404",
     "certificates:badge": "login, permission layer: the holder or a coordinator in scope, else 404",
     "certificates:scan": "login, permission layer: the holder or a coordinator in scope, else 404",
+    "groups:mine": "login, facilitators: their own meetings, no object in the URL",
+    "groups:attendance": "login; groups.services.may_take_attendance, else 404 (test_front_*)",
+    "groups:swap": "login, the signed-in person's own upcoming meeting, else 404",
+    "groups:swap_withdraw": "login, POST, the signed-in person's own swap, else 404",
+    "groups:availability": "login, facilitators: their own windows and absences, no object",
+    "groups:availability_delete": "login, POST, the signed-in person's own window, else 404",
+    "groups:absence_delete": "login, POST, the signed-in person's own future absence, else 404",
+    "groups:programmes": "public: programmes by commune and month, never a venue, day or time",
+    "groups:programme": "public: an active programme, by commune and month; else 404",
 }
 
 

@@ -318,7 +318,7 @@ def test_assign_form_shows_soft_reasons_and_needs_an_override_reason(agenda, coo
     from sessions.models import Availability
 
     target = agenda["esneux"].sessions.order_by("start").first()
-    person = users["animateur"]
+    person = users["anim-05"]  # free on Wednesday afternoons (animateur runs a demo group)
     Availability.objects.create(
         person=person, weekday=0, start_time=dt.time(9), end_time=dt.time(12)
     )

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from hub.demo import agenda, certificates, network, site, training
+from hub.demo import agenda, certificates, groups, network, site, training
 
 
 class Command(BaseCommand):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
             agenda.load_agenda(communes, today)
             training.load_training(communes, organisations, today)
             certificates.load_certificates(communes, today)
+            groups.load_groups(communes, today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self._list_accounts()
