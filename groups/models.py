@@ -103,8 +103,9 @@ class Programme(models.Model):
         return self.name
 
     def clean(self) -> None:
-        # The public page must never tell where and when children can be found.
-        for field in ("public_description", "contact"):
+        # The public page must never tell where and when children can be found (its name
+        # heads the page and its title).
+        for field in ("name", "public_description", "contact"):
             found = TELLS_WHEN.search(getattr(self, field) or "")
             if found:
                 raise ValidationError(

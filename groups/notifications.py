@@ -3,6 +3,8 @@ subjects and bodies name the meeting by its public title, e.g. "Groupe enfants â
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -19,6 +21,10 @@ REPLACEMENTS_SHOWN = 3
 def _when(session: Session) -> dict[str, str]:
     start, end = timezone.localtime(session.start), timezone.localtime(session.end)
     return {"date": f"{start:%d/%m/%Y}", "time": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
+def _name(person: Any) -> str:
+    return person.get_full_name() or person.get_username()
 
 
 def _reachable(person) -> bool:
@@ -105,11 +111,9 @@ def notify_gaps(session_ids: list[int], *, absent) -> int:
         for session in meetings:
             meeting = data.by_session.get(session.pk)
             ranked = data.ranked(meeting) if meeting is not None else []
-            names = [
-                p.get_full_name() or p.get_username()
-                for p, found in ranked
-                if not any(problem.hard for problem in found)
-            ][:REPLACEMENTS_SHOWN]
+            names = [_name(p) for p, found in ranked if not any(problem.hard for problem in found)][
+                :REPLACEMENTS_SHOWN
+            ]
             gaps.append(
                 {"title": session.series.agenda_title, "when": _when(session), "names": names}
             )
@@ -120,7 +124,7 @@ def notify_gaps(session_ids: list[int], *, absent) -> int:
                 {
                     "absent": absent.get_full_name() or absent.get_username(),
                     # The public title, never the cycle's internal name (it may name someone).
-                    "title": cycle.series.agenda_title,
+                    "title": meetings[0].series.agenda_title,
                     "cycle_id": cycle.pk,
                     "gaps": gaps,
                 },
@@ -136,7 +140,7 @@ def notify_swap_proposed(swap: Swap, cycle: Cycle) -> None:
         "colleague": swap.colleague.get_full_name() or swap.colleague.get_username(),
         "title": swap.session.series.agenda_title,
         "when": _when(swap.session),
-        "counterpart": _when(swap.counterpart) if swap.counterpart_id else None,
+        "counterpart": _when(swap.counterpart) if swap.counterpart is not None else None,
     }
     for person in [*coordinators_of(cycle), swap.colleague]:
         if _reachable(person):

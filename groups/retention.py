@@ -3,7 +3,8 @@
 What identifies a child or their family goes: the alias (replaced by a dash, see `PURGED_ALIAS`),
 practical needs, guardians' consents and safety instructions. What the statistics count stays:
 the code, birth year, referral source, commune, memberships and attendance. A child still in a
-cycle that is open, or closed more recently, keeps everything.
+cycle that is open, or closed more recently, keeps everything. A record in no cycle at all goes
+the same number of months after it was created.
 
 Run daily by `run_due_jobs` (registered by `register()`, from GroupsConfig.ready()).
 """
@@ -41,8 +42,8 @@ def _still_needed(cutoff: dt.datetime) -> QuerySet[Membership]:
 
 
 def due(now: dt.datetime | None = None) -> QuerySet[Participant]:
-    """Participants to purge now: every membership in a cycle closed before the cutoff, and
-    something left to purge."""
+    """Participants to purge now: every membership in a cycle closed before the cutoff (or no
+    membership and created before it), and something left to purge."""
     now = now or timezone.now()
     cutoff = now - relativedelta(months=retention_months())
     already_purged = (
@@ -50,8 +51,11 @@ def due(now: dt.datetime | None = None) -> QuerySet[Participant]:
         & ~Exists(Consent.objects.filter(participant=OuterRef("pk")))
         & ~Exists(SafetyInstruction.objects.filter(participant=OuterRef("pk")))
     )
+    # A record in no cycle at all (never placed, or taken out of every cycle) goes as long
+    # after its creation: it would otherwise keep the child's identity forever.
+    in_a_cycle = Exists(Membership.objects.filter(participant=OuterRef("pk")))
     return (
-        Participant.objects.filter(Exists(Membership.objects.filter(participant=OuterRef("pk"))))
+        Participant.objects.filter(in_a_cycle | Q(created_at__lt=cutoff))
         .exclude(Exists(_still_needed(cutoff)))
         .exclude(already_purged)
     )

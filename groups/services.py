@@ -42,12 +42,13 @@ def assign(
     session: Session,
     person,
     *,
-    role: str = StaffRole.CO,
+    role: str | None = StaffRole.CO,
     override_reason: str = "",
     origin: str = "admin",
 ) -> Assignment:
     """Assign a facilitator to a meeting: refused when unqualified on the day, absent, busy or
-    over the monthly maximum; soft problems need a reason (as in sessions/)."""
+    over the monthly maximum; soft problems need a reason (as in sessions/). `role=None`
+    leads when the programme wants a lead and the meeting has none yet."""
     cycle = _cycle_of(session)
     if not permissions.can(actor, "change", cycle):
         raise exceptions.NotAllowed
@@ -55,6 +56,12 @@ def assign(
         # The same lock as sessions' assign: two coordinators placing the same person are
         # serialised, and the second sees the first one's meeting in the monthly count.
         get_user_model().objects.select_for_update().filter(pk=person.pk).first()
+        # Then the meeting's row (the same order as sessions' assign: no deadlock): two
+        # different people placed on its last seat at once are serialised, and the second
+        # one counts the first one's seat.
+        Session.objects.select_for_update().filter(pk=session.pk).first()
+        if role is None:  # chosen under the meeting's lock: never two leads
+            role = _role_for_seat(session)
         data = roster.RosterData.load(
             [cycle], [person], sessions=Session.objects.filter(pk=session.pk)
         )
@@ -121,7 +128,7 @@ def apply_proposal(actor, proposal: roster.Proposal, *, origin: str = "admin") -
                         actor,
                         session,
                         person,
-                        role=_role_for_seat(session),
+                        role=None,
                         override_reason=_("Accepted from the proposed roster."),
                         origin=origin,
                     )
@@ -275,15 +282,25 @@ def decide_swap(actor, swap: Swap, *, approve: bool, reason: str = "") -> Swap:
             raise exceptions.SwapDecided
         swap = locked
         if approve:
+            # Both people before any meeting, in a fixed order: assign() locks a person then
+            # the meeting, so unassigning first would deadlock with a coordinator placing
+            # one of them on the same meeting at that moment.
+            list(
+                get_user_model()
+                .objects.select_for_update()
+                .filter(pk__in=[swap.requester_id, swap.colleague_id])
+                .order_by("pk")
+            )
             now = timezone.now()
-            if swap.session.start <= now or (swap.counterpart_id and swap.counterpart.start <= now):
+            counterpart = swap.counterpart
+            if swap.session.start <= now or (counterpart is not None and counterpart.start <= now):
                 raise exceptions.MeetingPast
             seat = _seat(swap.requester, swap.session)
-            other = _seat(swap.colleague, swap.counterpart) if swap.counterpart_id else None
+            other = _seat(swap.colleague, counterpart) if counterpart is not None else None
             taken = _seat(swap.colleague, swap.session) is not None or (
-                other is not None and _seat(swap.requester, swap.counterpart) is not None
+                counterpart is not None and _seat(swap.requester, counterpart) is not None
             )
-            if seat is None or (swap.counterpart_id and other is None) or taken:
+            if seat is None or (counterpart is not None and other is None) or taken:
                 raise exceptions.NotEligible(_("The seats changed since the swap was proposed."))
             role = seat.role
             services_staff.unassign(actor, seat, origin="admin")
@@ -298,10 +315,10 @@ def decide_swap(actor, swap: Swap, *, approve: bool, reason: str = "") -> Swap:
                 role=role,
                 override_reason=_("Swap approved by the coordinator."),
             )
-            if other is not None:
+            if other is not None and counterpart is not None:
                 assign(
                     actor,
-                    swap.counterpart,
+                    counterpart,
                     swap.requester,
                     role=other.role,
                     override_reason=_("Swap approved by the coordinator."),

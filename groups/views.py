@@ -187,7 +187,10 @@ def _pending_swaps(user) -> list[SwapRow]:
     swaps = (
         Swap.objects.filter(status=SwapStatus.PROPOSED)
         .filter(Q(requester=user) | Q(colleague=user))
-        .select_related("session__series", "counterpart__series", "requester", "colleague")
+        # The series' commune: a series without a public title is called after it.
+        .select_related(
+            "session__series__commune", "counterpart__series__commune", "requester", "colleague"
+        )
         .order_by("session__start", "pk")
     )
     return [
@@ -505,7 +508,7 @@ def swap(request: HttpRequest, session_id: int) -> HttpResponse:
         )
         .exclude(session__status=SessionStatus.CANCELLED)
         .exclude(session_id__in=_group_meeting_seats(user).values("session_id"))
-        .select_related("session__series")
+        .select_related("session__series__commune")
         .order_by("session__start", "person_id")[:SWAP_MEETINGS_SHOWN]
     )
     form = SwapForm(request.POST or None, colleagues=colleagues, seats=list(theirs))

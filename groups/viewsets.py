@@ -44,7 +44,7 @@ from network.admin_views import (
 from network.exceptions import NetworkError
 from network.models import Commune
 
-from . import admin_forms, services
+from . import admin_forms, services, statistics
 from .models import (
     Cycle,
     CycleStatus,
@@ -119,6 +119,25 @@ class CheckedCreateView(CheckedSaveMixin, generic.CreateView):
 
 
 class CheckedEditView(CheckedSaveMixin, ScopedEditView):
+    pass
+
+
+class CoordinatorAuditMixin:
+    """Whoever is in charge of a cycle sees its children: putting someone in charge (the
+    network coordination itself included) is audited."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        if "coordinator" in self.form.changed_data:
+            audit.record("cycle.coordinator", instance, actor=self.request.user, origin="admin")
+        return instance
+
+
+class CycleCreateView(CoordinatorAuditMixin, CheckedCreateView):
+    pass
+
+
+class CycleEditView(CoordinatorAuditMixin, CheckedEditView):
     pass
 
 
@@ -248,6 +267,22 @@ class CycleFilterSet(WagtailFilterSet):
             self.filters["commune"].queryset = communes_of(request.user).order_by("name")
 
 
+def _children_visible(user) -> Exists:
+    """Per cycle: may the user see its memberships (commune coordinators, a role in it)?"""
+    return Exists(permissions.visible(user, Membership).filter(cycle=OuterRef("pk")))
+
+
+def _head_count(count: int, children_visible: bool) -> int | str:
+    """A cycle's count of children, masked below five (as in the statistics) for whoever
+    may not see its children: the network coordination without a role in it would otherwise
+    read here what the statistics mask."""
+    return count if children_visible else statistics.mask(count)
+
+
+def _admitted_shown(cycle) -> int | str:
+    return _head_count(cycle.admitted, getattr(cycle, "_children_visible", False))
+
+
 class CycleIndexView(RowPermissionsIndexView):
     def get_base_queryset(self):
         return (
@@ -259,7 +294,8 @@ class CycleIndexView(RowPermissionsIndexView):
                     "memberships",
                     filter=Q(memberships__status=MembershipStatus.ADMITTED),
                     distinct=True,
-                )
+                ),
+                _children_visible=_children_visible(self.request.user),
             )
         )
 
@@ -312,11 +348,13 @@ class CycleInspectView(InstanceLinksInspectMixin, ScopedInspectView):
 
 
 def cycle_memberships_context(user, cycle: Cycle) -> dict:
-    """Counts by status for anyone who sees the cycle; the children's codes and aliases only
-    for those the permission layer lets see them."""
+    """Counts by status for anyone who sees the cycle (masked below five for those who may
+    not see its children); the children's codes and aliases only for those the permission
+    layer lets see them."""
     labels = dict(MembershipStatus.choices)
+    children_visible = permissions.visible(user, Membership).filter(cycle=cycle).exists()
     counts = [
-        (labels.get(row["status"], row["status"]), row["total"])
+        (labels.get(row["status"], row["status"]), _head_count(row["total"], children_visible))
         for row in Membership.objects.filter(cycle=cycle)
         .values("status")
         .annotate(total=Count("pk"))
@@ -362,8 +400,8 @@ class CycleViewSet(ScopedModelViewSet):
     url_prefix = "groupes/cycles"
     url_namespace = "groups_cycles"
     index_view_class = CycleIndexView
-    add_view_class = CheckedCreateView
-    edit_view_class = CheckedEditView
+    add_view_class = CycleCreateView
+    edit_view_class = CycleEditView
     inspect_view_class = CycleInspectView
     inspect_view_enabled = True
     filterset_class = CycleFilterSet
@@ -377,7 +415,7 @@ class CycleViewSet(ScopedModelViewSet):
         Column(
             "admitted",
             label=gettext_lazy("Admitted participants"),
-            accessor="admitted",
+            accessor=_admitted_shown,
             sort_key="admitted",
         ),
         LinkColumn(
@@ -626,7 +664,12 @@ def swaps_of(user):
     return Swap.objects.filter(
         session__series__support_cycle__in=permissions.visible(user, Cycle, "change").values("pk")
     ).select_related(
-        "session__series", "counterpart__series", "requester", "colleague", "decided_by"
+        # The series' commune: a series without a public title is called after it.
+        "session__series__commune",
+        "counterpart__series__commune",
+        "requester",
+        "colleague",
+        "decided_by",
     )
 
 

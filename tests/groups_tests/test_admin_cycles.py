@@ -130,13 +130,14 @@ def test_the_cycle_page_lists_its_children_for_those_allowed(client, demo_data):
     assert f'href="{edit}"' in body
     assert f"/admin/groupes/planning/?cycle={cycle.pk}" in body
 
-    # The network coordination sees the cycle and its head count, not the children.
+    # The network coordination sees the cycle and its head count (masked below five, as in
+    # the statistics), not the children.
     signed_in(client, "coordination", english=True)
     response = client.get(url)
     assert response.status_code == 200
     body = response.content.decode()
     assert participant.code not in body and ALIAS not in body
-    assert "Admitted: <strong>1</strong>" in body
+    assert "Admitted: <strong>&lt; 5</strong>" in body
 
     # In charge of the cycle, it reads them (no edit: the record is the commune's).
     cycle.coordinator = f.user("coordination")
@@ -207,3 +208,21 @@ def test_facilitators_and_professionals_have_no_admin_screens(client, demo_data,
     for url in ("/admin/", "/admin/groupes/cycles/", "/admin/groupes/echanges/"):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response["Location"], url
+
+
+def test_putting_someone_in_charge_of_a_cycle_is_audited(client, demo_data):
+    from network.audit import object_key
+    from network.models import AuditEntry
+
+    cycle = f.cycle(f.wednesdays(f.quiet_month(), 1))
+    signed_in(client, "coordination")
+    url = reverse("groups_cycles:edit", args=[cycle.pk])
+    data = browser_data(client.get(url))
+    data["coordinator"] = str(f.user("coordination").pk)
+    assert client.post(url, data).status_code == 302
+    entries = AuditEntry.objects.filter(action="cycle.coordinator", object_key=object_key(cycle))
+    assert entries.count() == 1
+    # Saving again without changing who is in charge adds nothing.
+    data = browser_data(client.get(url))
+    assert client.post(url, data).status_code == 302
+    assert entries.count() == 1
