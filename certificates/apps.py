@@ -19,7 +19,7 @@ class CertificatesConfig(AppConfig):
         from lms.signals import module_completed, path_completed
         from network import permissions, registries
 
-        from . import panels, privacy, rules, tasks
+        from . import panels, privacy, resources, rules, tasks
         from .models import BulkIssue, Certificate, CertificateTemplate, IssueRequest
         from .roles import grant_permissions
 
@@ -28,6 +28,7 @@ class CertificatesConfig(AppConfig):
         permissions.register(BulkIssue, rules.BulkIssueRule())
         permissions.register(CertificateTemplate, rules.TemplateRule())
         privacy.register()
+        resources.register()  # the import kind "certificates"
         grant_permissions()
         panels.register()
 

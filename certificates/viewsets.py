@@ -37,7 +37,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.admin_forms import communes_of, local_label, person_label
 from lms.models import CourseRun, Enrolment, ModulePage
-from network import audit, permissions
+from network import audit, exports, permissions
 from network.admin_views import (
     ScopedBaseObjectMixin,
     ScopedGetObjectMixin,
@@ -46,7 +46,7 @@ from network.admin_views import (
     ScopedModelViewSet,
     ScopedSingleObjectMixin,
 )
-from network.exports import csv_response
+from network.export_views import export_buttons
 from network.models import Commune
 
 from . import admin_forms, services
@@ -226,6 +226,23 @@ def may_export(user) -> bool:
     return permissions.visible(user, Certificate, "export").exists()
 
 
+def _registry_rows(certificates):
+    rows = certificates.select_related("commune", "run")
+    return admin_forms.export_rows(rows.iterator(), timezone.localdate())
+
+
+# The certificate registry: coordinators (who hold the view permission of certificates) of
+# their communes, the network coordination; the permission layer's "export" scopes the rows.
+REGISTRY = exports.Export(
+    name="certificates",
+    model=Certificate,
+    permission="maillage_certificates.view_certificate",
+    header=admin_forms.export_header,
+    rows=_registry_rows,
+    filename="attestations",
+)
+
+
 class CertificateIndexView(ScopedIndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("commune")
@@ -249,18 +266,8 @@ class CertificateIndexView(ScopedIndexView):
     def header_buttons(self):
         buttons = list(super().header_buttons)
         if may_export(self.request.user):
-            query = self.request.GET.copy()
-            for name in ("p", "_w_filter_fragment"):
-                query.pop(name, None)
             url = reverse("certificates_registry:export")
-            buttons.append(
-                HeaderButton(
-                    _("Export (CSV)"),
-                    url=f"{url}?{query.urlencode()}" if query else url,
-                    icon_name="download",
-                    priority=20,
-                )
-            )
+            buttons.extend(export_buttons(self.request, REGISTRY, url))
         return buttons
 
 
@@ -601,26 +608,10 @@ class CertificateViewSet(ScopedModelViewSet):
         return view.get_queryset()
 
     def export_view(self, request):
-        allowed = permissions.visible(request.user, Certificate, "export")
-        if not allowed.exists():
-            raise PermissionDenied
-        rows = (
-            self._listing(request)
-            .filter(pk__in=allowed.values("pk"))
-            .select_related("commune", "run")
-        )
-        audit.record(
-            "certificate.export",
-            None,
-            actor=request.user,
-            origin="admin",
-            object_type="maillage_certificates.certificate",
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return csv_response(
-            f"attestations-{stamp}.csv",
-            admin_forms.export_header(),
-            admin_forms.export_rows(rows.iterator(), timezone.localdate()),
+        if not may_export(request.user):
+            return exports.forbidden(request)
+        return exports.export_for(
+            request, REGISTRY, self._listing(request), exports.requested_format(request)
         )
 
 

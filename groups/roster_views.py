@@ -32,7 +32,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 
 from lms.admin_forms import communes_of, person_label
-from network import permissions
+from network import audit, exports, permissions
 from network.exceptions import NetworkError
 from network.models import Commune
 from sessions.models import Assignment, Session, StaffRole
@@ -436,6 +436,7 @@ class RosterBoardViewSet(ViewSet):
             path("seance/<int:session_id>/", self.gap_view, name="gap"),
             path("retirer/<int:assignment_id>/", self.unassign_view, name="unassign"),
             path("proposition/", self.proposal_view, name="proposal"),
+            path("export/", self.export_view, name="export"),
         ]
 
     @staticmethod
@@ -470,6 +471,40 @@ class RosterBoardViewSet(ViewSet):
                 if selection.proposable
                 else ""
             ),
+            export_url=f"{reverse('groups_roster:export')}?{urlencode(query)}",
+        )
+
+    def export_view(self, request):
+        """The board as a spreadsheet (CSV or XLSX): meetings and their facilitators, never a
+        child; the same selection and scope as the board, audited."""
+        if not may_plan(request.user):
+            return exports.forbidden(request)
+        selection = Selection.read(request.user, request.GET)
+        data = roster.RosterData.load(
+            selection.cycle_ids(request.user), roster.facilitators(), sessions=selection.sessions()
+        )
+        rows, columns = board_rows(data)
+        header = [_("Date"), _("Start"), _("End"), _("Cycle"), _("Venue")]
+        header += [_("Seat %(number)s") % {"number": n} for n in range(1, columns + 1)]
+
+        def cells(row: Row) -> list:
+            start, end = timezone.localtime(row.meeting.start), timezone.localtime(row.meeting.end)
+            seats = [
+                _("Open seat") if seat.gap else f"{seat.name} ({seat.role_label})"
+                for seat in row.seats
+            ]
+            fixed = [start.date(), f"{start:%H:%M}", f"{end:%H:%M}", str(row.cycle), row.venue]
+            return fixed + seats
+
+        audit.record(
+            "export.roster", actor=request.user, origin="admin", object_type="maillage_groups.cycle"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d")
+        return exports.export_response(
+            f"planning-groupes-{stamp}",
+            header,
+            (cells(row) for row in rows),
+            fmt=exports.requested_format(request),
         )
 
     # --- a gap ---------------------------------------------------------------------------

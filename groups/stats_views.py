@@ -1,5 +1,5 @@
 """The support-group statistics in the Wagtail admin: a table per commune and school year, and
-its CSV export. Commune coordinators see their communes, the network coordination every
+its CSV and XLSX export. Commune coordinators see their communes, the network coordination every
 commune; anyone else gets a 403. Registered from wagtail_hooks.py (`get_urls()`, and
 `menu_item()` in the "Support groups" admin menu).
 """
@@ -11,15 +11,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, include, path, reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from network import audit
-from network.exports import csv_response
+from network import audit, exports
 
 from . import statistics
 from .models import ReferralSource
@@ -86,7 +84,7 @@ class StatisticsView(CoordinatorsOnlyMixin, WagtailAdminTemplateMixin, TemplateV
 
 
 class ExportView(CoordinatorsOnlyMixin, View):
-    """The table as CSV (formulas neutralised), written in the audit log."""
+    """The table as CSV or XLSX (formulas neutralised; aggregates only), audited."""
 
     http_method_names = ["get"]
 
@@ -94,17 +92,17 @@ class ExportView(CoordinatorsOnlyMixin, View):
         year = _year(request)
         rows = statistics.figures(request.user, year)
         audit.record(
-            "groups.statistics.export",
+            "export.group_statistics",
             None,
             actor=request.user,
             origin="admin",
             object_type="maillage_groups.statistics",
         )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return csv_response(
-            f"groupes-statistiques-{year.start_year}-{stamp}.csv",
+        return exports.export_response(
+            f"groupes-statistiques-{year.start_year}",
             statistics.export_header(),
             statistics.export_rows(rows, year),
+            fmt=exports.requested_format(request),
         )
 
 

@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from network import import_views
+
 from . import views
 
 auth_patterns = [
@@ -47,6 +49,8 @@ auth_patterns = [
 ]
 
 urlpatterns = [
+    # The import wizard, before Wagtail's admin: it answers 403 itself (see import_views).
+    path("admin/importer/", include((import_views.get_urls(), "network_import"))),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("langue/", set_language, name="set_language"),

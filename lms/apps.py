@@ -17,7 +17,7 @@ class LmsConfig(AppConfig):
         from sessions import registries as session_registries
         from sessions.signals import session_changed
 
-        from . import panels, privacy, rules, services, tasks
+        from . import panels, privacy, resources, resources_enrolments, rules, services, tasks
         from .models import (
             Attendance,
             CourseRun,
@@ -35,6 +35,8 @@ class LmsConfig(AppConfig):
         permissions.register(Interest, rules.PersonalRule())
         permissions.register(PathCompletion, rules.PersonalRule())
         privacy.register()
+        resources.register()  # the import kind "attendance"
+        resources_enrolments.register()  # the import kind "enrolments"
         grant_permissions()
 
         session_registries.register_busy_time_provider(services.attended_sessions)

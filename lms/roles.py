@@ -18,6 +18,7 @@ def grant_permissions() -> None:
         for action in ("add", "change", "delete", "view")
     ]
     managed += [
+        f"{APP}.add_enrolment",  # the import of enrolments (no add view)
         f"{APP}.change_enrolment",
         f"{APP}.view_enrolment",
         f"{APP}.change_attendance",

@@ -28,14 +28,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from network import audit, permissions
+from network import exports, permissions
 from network.admin_views import (
     ScopedEditView,
     ScopedIndexView,
     ScopedInspectView,
     ScopedModelViewSet,
 )
-from network.exports import csv_response
+from network.export_views import export_buttons
 from network.models import Commune, Organisation
 from sessions.models import SessionStatus
 
@@ -52,6 +52,25 @@ from .models import (
 )
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _enrolment_rows(enrolments):
+    enrolments = enrolments.select_related("person__member_profile__organisation").order_by(
+        "status", "waitlist_position", "person__last_name", "person__first_name"
+    )
+    return admin_forms.export_rows(enrolments, admin_forms.hours_attended(enrolments))
+
+
+# A run's enrolment list: coordinators (who hold the view permission of enrolments) of the run's
+# commune, the network coordination; the permission layer's "export" scopes the rows.
+ENROLMENTS = exports.Export(
+    name="enrolments",
+    model=Enrolment,
+    permission="maillage_lms.view_enrolment",
+    header=admin_forms.export_header,
+    rows=_enrolment_rows,
+    filename="inscriptions",
+)
 
 
 def _run(request, pk, action: str = "view") -> CourseRun:
@@ -232,13 +251,8 @@ class RunDetailView(ScopedInspectView):
         run = self.object
         buttons = []
         if permissions.can(self.request.user, "export", run):
-            buttons.append(
-                HeaderButton(
-                    _("Export the list (CSV)"),
-                    url=reverse("lms_runs:export", args=[run.pk]),
-                    icon_name="download",
-                )
-            )
+            url = reverse("lms_runs:export", args=[run.pk])
+            buttons.extend(export_buttons(self.request, ENROLMENTS, url, keep_query=False))
         if self.can_manage:
             buttons.append(
                 HeaderButton(
@@ -451,19 +465,14 @@ class RunViewSet(ScopedModelViewSet):
     def export_view(self, request, pk):
         run = _run(request, pk, "view")
         if not permissions.can(request.user, "export", run):
-            raise PermissionDenied
-        enrolments = (
-            Enrolment.objects.filter(run=run)
-            .select_related("person__member_profile__organisation")
-            .order_by("status", "waitlist_position", "person__last_name", "person__first_name")
-        )
-        hours = admin_forms.hours_attended(enrolments)
-        audit.record("run.export", run, actor=request.user, origin="admin")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return csv_response(
-            f"inscriptions-{run.code}-{stamp}.csv",
-            admin_forms.export_header(),
-            admin_forms.export_rows(enrolments, hours),
+            return exports.forbidden(request)
+        return exports.export_for(
+            request,
+            ENROLMENTS,
+            Enrolment.objects.filter(run=run),
+            exports.requested_format(request),
+            filename=f"inscriptions-{run.code}",
+            obj=run,
         )
 
     def evaluations_view(self, request, pk):

@@ -44,7 +44,23 @@ class ScopedGetObjectMixin(ScopedObjectMixin):
         return get_object_or_404(self.scoped_queryset(), pk=unquote(str(self.kwargs["pk"])))
 
 
-class ScopedIndexView(generic.IndexView):
+class NoSpreadsheetExportMixin:
+    """Wagtail's listing export (`?export=csv|xlsx`) answers whatever `list_export` is: off.
+
+    It writes values raw (formulas included), asks for no permission and writes XLSX times in
+    UTC; our exports go through network.exports instead.
+    """
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.is_export = False
+
+    @property
+    def show_export_buttons(self):
+        return False
+
+
+class ScopedIndexView(NoSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset()
         return queryset.filter(

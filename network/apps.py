@@ -13,12 +13,13 @@ class NetworkConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from . import permissions, privacy, registries, roles, rules
+        from . import permissions, privacy, registries, resources, roles, rules
         from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
         from .panels import account_panel_context
         from .tasks import (
             clear_expired_sessions_task,
             clear_old_login_attempts_task,
+            delete_old_import_uploads_task,
             purge_audit_log_task,
         )
 
@@ -28,6 +29,7 @@ class NetworkConfig(AppConfig):
         permissions.register(Invitation, rules.InvitationRule())
         permissions.register(AuditEntry, rules.AuditRule())
         privacy.register_defaults()
+        resources.register()  # the import kinds "members" and "organisations"
 
         network_models = ("commune", "organisation", "memberprofile", "invitation")
         roles.grant(
@@ -85,5 +87,13 @@ class NetworkConfig(AppConfig):
                 description=_("Delete failed sign-in attempts older than a day"),
                 interval=timedelta(hours=6),
                 task=clear_old_login_attempts_task,
+            )
+        )
+        registries.due_jobs.register(
+            registries.DueJob(
+                key="network.delete_old_import_uploads",
+                description=_("Delete files uploaded for an import more than an hour ago"),
+                interval=timedelta(minutes=15),
+                task=delete_old_import_uploads_task,
             )
         )

@@ -112,3 +112,5 @@ class DueJob:
 navigation: Registry[NavEntry] = Registry("navigation")
 dashboard_panels: Registry[DashboardPanel] = Registry("dashboard_panels")
 due_jobs: Registry[DueJob] = Registry("due_jobs")
+# Kinds of file `import_data` and the import wizard accept (`network.imports.ImportKind`).
+import_kinds: Registry[Any] = Registry("import_kinds")

@@ -38,3 +38,11 @@ def clear_old_login_attempts_task() -> int:
     deleted = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
     deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
     return deleted
+
+
+@task()
+def delete_old_import_uploads_task() -> int:
+    """Files uploaded to the import wizard are kept at most an hour, imported or not."""
+    from .import_views import delete_old_uploads
+
+    return delete_old_uploads()

@@ -21,7 +21,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from . import audit, permissions, services
+from . import audit, export_views, exports, import_views, permissions, services
 from .admin_views import ScopedEditView, ScopedIndexView, ScopedModelViewSet
 from .exceptions import NetworkError
 from .forms import InviteForm
@@ -126,6 +126,9 @@ class MemberIndexView(ScopedIndexView):
                     icon_name="list-ul",
                 )
             )
+        url = reverse("network_members:export")
+        buttons.extend(export_views.export_buttons(self.request, export_views.MEMBERS, url))
+        buttons.extend(import_views.import_buttons(self.request, "members"))
         return buttons
 
 
@@ -219,6 +222,7 @@ class MemberViewSet(ScopedModelViewSet):
         return [
             *inherited,
             path("inviter/", self.invite_view, name="invite"),
+            path("export/", self.export_view, name="export"),
             path("invitations/", self.invitations_view, name="invitations"),
             path(
                 "invitations/<int:pk>/retirer/",
@@ -230,6 +234,12 @@ class MemberViewSet(ScopedModelViewSet):
                 for action in MEMBER_ACTIONS
             ],
         ]
+
+    def export_view(self, request):
+        rows = export_views.listing_queryset(self, request)
+        return exports.export_for(
+            request, export_views.MEMBERS, rows, exports.requested_format(request)
+        )
 
     def _require_coordinator(self, request):
         if not _scoped_organisations(request.user).exists():

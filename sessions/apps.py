@@ -14,7 +14,7 @@ class SessionsConfig(AppConfig):
     def ready(self) -> None:
         from network import permissions, registries
 
-        from . import privacy, rules, signals, tokens
+        from . import privacy, resources, rules, signals, tokens
         from .models import Absence, Assignment, Availability, Closure, Series, Session, Venue
         from .panels import agenda_panel_context
         from .roles import grant_admin_permissions
@@ -28,6 +28,7 @@ class SessionsConfig(AppConfig):
         permissions.register(Absence, rules.PersonalPlanningRule())
         privacy.register()
         tokens.register_privacy()
+        resources.register()  # the import kinds availability, absences, closures
         grant_admin_permissions()
         signals.connect()
         registries.dashboard_panels.register(

@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "network.wagtail_users.UsersConfig",  # wagtail.users, listing export off
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -255,6 +255,9 @@ MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAY
 # Support groups: a child's identity (alias, needs, consents, safety instructions) is purged
 # by run_due_jobs this many months after the last of their cycles closed; counts stay.
 MAILLAGE_GROUPS_RETENTION_MONTHS = int(os.environ.get("MAILLAGE_GROUPS_RETENTION_MONTHS", "12"))
+# Imports (`import_data`, the admin wizard): largest file accepted and most rows in it.
+MAILLAGE_IMPORT_MAX_BYTES = int(os.environ.get("MAILLAGE_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+MAILLAGE_IMPORT_MAX_ROWS = int(os.environ.get("MAILLAGE_IMPORT_MAX_ROWS", "20000"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

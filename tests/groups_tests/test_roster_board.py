@@ -538,3 +538,27 @@ def test_no_child_appears_on_any_roster_page(scene, sign_in):
         reverse("groups_roster:proposal"), {"token": token, "action": "accept"}
     ).content.decode()
     assert child.alias not in accepted and child.code not in accepted
+
+
+def test_the_roster_exports_as_csv_and_xlsx_without_child_data_and_is_audited(client, demo_data):
+    import io
+
+    import openpyxl
+
+    from groups.models import Participant
+    from network.models import AuditEntry
+
+    client.force_login(f.user("coord-esneux"))
+    url = reverse("groups_roster:export")
+    csv_text = client.get(url, {"format": "csv"}).content.decode("utf-8-sig")
+    assert "Groupe 6–11 ans — Esneux" in csv_text
+    assert "Place libre" in csv_text or "Open seat" in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
+    values = {str(c.value) for row in book.active.iter_rows() for c in row if c.value}
+    for child in Participant.objects.all():
+        assert child.code not in csv_text and child.alias not in csv_text
+        assert child.code not in values and child.alias not in values
+    assert AuditEntry.objects.filter(action="export.roster").count() == 2
+
+    client.force_login(f.user("animateur"))
+    assert client.get(url).status_code in (302, 403)

@@ -276,7 +276,7 @@ def test_people_without_admin_access_are_sent_to_the_login(client, demo_data):
     for url in ("/admin/groupes/statistiques/", "/admin/groupes/statistiques/export/"):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response["Location"]
-    assert not AuditEntry.objects.filter(action="groups.statistics.export").exists()
+    assert not AuditEntry.objects.filter(action="export.group_statistics").exists()
 
 
 def test_admin_access_alone_is_not_enough(client, demo_data):
@@ -286,7 +286,7 @@ def test_admin_access_alone_is_not_enough(client, demo_data):
 
     for url in ("/admin/groupes/statistiques/", "/admin/groupes/statistiques/export/"):
         assert client.get(url).status_code == 403
-    assert not AuditEntry.objects.filter(action="groups.statistics.export").exists()
+    assert not AuditEntry.objects.filter(action="export.group_statistics").exists()
 
 
 def _rows(response) -> list[list[str]]:
@@ -314,7 +314,7 @@ def test_the_export_is_the_masked_table_and_is_audited(client, demo_data):
     text = response.content.decode("utf-8-sig")
     for code, alias in Participant.objects.values_list("code", "alias"):
         assert code not in text and alias not in text
-    entry = AuditEntry.objects.get(action="groups.statistics.export")
+    entry = AuditEntry.objects.get(action="export.group_statistics")
     assert entry.origin == "admin" and entry.actor_key
 
 

@@ -164,7 +164,7 @@ def test_commune_coordinator_gets_404_on_every_url_of_another_communes_run(train
     run.refresh_from_db()
     assert run.status == RunStatus.PLANNED
     assert Enrolment.objects.get(pk=enrolment.pk).status == EnrolmentStatus.CONFIRMED
-    assert not AuditEntry.objects.filter(action="run.export").exists()
+    assert not AuditEntry.objects.filter(action="export.enrolments").exists()
 
 
 def test_the_network_coordination_opens_every_run(training, sign_in):
@@ -450,7 +450,7 @@ def test_export_lists_the_runs_enrolments_safely_with_an_audit_entry(training, s
     assert first[3] == str(EnrolmentStatus.CONFIRMED.label)
     second = by_email[waiting.person.email]
     assert second[4] == "1"  # waiting list position
-    entry = AuditEntry.objects.get(action="run.export")
+    entry = AuditEntry.objects.get(action="export.enrolments")
     assert entry.object_key == str(run.pk)
     assert entry.actor_key
 
@@ -469,7 +469,7 @@ def test_export_needs_the_export_permission(training, sign_in, monkeypatch):
     # Wagtail's admin answers a PermissionDenied with a redirect to its home and a message.
     assert response.status_code in (302, 403)
     assert not response.get("Content-Type", "").startswith("text/csv")
-    assert not AuditEntry.objects.filter(action="run.export").exists()
+    assert not AuditEntry.objects.filter(action="export.enrolments").exists()
 
 
 # --- evaluations ---------------------------------------------------------------------------

@@ -76,6 +76,13 @@ def _audit_entry(username):
     return AuditEntry.objects.create(action="test.walk", object_type="test", object_key="1")
 
 
+def _import_kind(username):
+    """The wizard's URLs take a kind and an upload token: "members" serves for both."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(pk="members")
+
+
 def _user_outside(username):
     return get_user_model().objects.get(username="pro-02")
 
@@ -357,6 +364,10 @@ SCOPED = {
     ),
     "network_audit": (_audit_entry, set()),
     "network_privacy": (_user_outside, set()),
+    # The import wizard (network.import_views): a 403 without the kind's import permission,
+    # a 404 for an upload that is not the user's own (a made-up one here). Its upload form is
+    # open to whoever may import; tests/network_tests/test_import_wizard.py covers the rest.
+    "network_import": (_import_kind, {"upload"}),
     "sessions_venues": (_venue_outside, set()),
     "sessions_series": (_series_outside, set()),
     "sessions_sessions": (_session_outside, set()),
