@@ -151,7 +151,8 @@ class ExternalCertificateResource(ImportResource):
         else:
             if not (0 <= hours <= MAX_HOURS):
                 checked.error("hours", _("Between 0 and 99999 hours."))
-            hours = hours.quantize(Decimal("0.1"))
+            else:  # quantize() raises on a number longer than the decimal precision
+                hours = hours.quantize(Decimal("0.1"))
         reference = row.get("reference", "").strip()
         if len(reference) > 100:
             checked.error(

@@ -181,7 +181,14 @@ class EnrolmentResource(ImportResource):
             return checked
         self.seen.add((run.pk, person_id))
         existing = self.existing.get((run.pk, person_id))
-        if existing is not None and existing.status == status:
+        if existing is not None and (
+            existing.status == status
+            # A completed enrolment was a confirmed one: the same list read again after the
+            # training changes nothing.
+            or (
+                status == EnrolmentStatus.CONFIRMED and existing.status == EnrolmentStatus.COMPLETED
+            )
+        ):
             checked.status = UNCHANGED
             return checked
         if run.status == RunStatus.CANCELLED and status != EnrolmentStatus.CANCELLED:

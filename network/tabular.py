@@ -168,10 +168,21 @@ def read_table(data: bytes, filename: str, *, sheet: str | None = None) -> Table
     return table
 
 
+# "Ã" followed by a continuation byte, or a UTF-8 typographic sign (’ “ ” – …): UTF-8 for
+# sure, next to nothing a Windows-1252 file holds.
+_UTF8_ACCENT = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x80-\xbf]")
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode("utf-8-sig")  # strict: a cp1252 accent is not valid UTF-8
     except UnicodeDecodeError:
+        # UTF-8 accents next to a stray Windows-1252 byte (a mixed file): read as
+        # Windows-1252 they would be written as "Ã©"; refused rather than garbled.
+        if _UTF8_ACCENT.search(data):
+            raise TableError(
+                _("The file's encoding is not recognised: save it as CSV UTF-8.")
+            ) from None
         try:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
@@ -182,15 +193,19 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 def _delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
-        pass
-    # The header line decides: the separator that splits it most.
-    first = text.splitlines()[0] if text else ""
+    lines = text.splitlines()
+    sample = "\n".join(lines[:50])
+    # The header line decides when the sniffer's guess does not split it at all (a quoted
+    # «"Le Pivot", Esneux» in a `;` file looks like a comma-separated quote to the sniffer).
+    first = next((line for line in lines if line.strip()), "")
     counts = {d: first.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = ""
+    if sniffed and (counts[sniffed] or not counts[best]):
+        return sniffed
     return best if counts[best] else ";"
 
 
@@ -221,12 +236,20 @@ def _table(records: list[list], *, sheet_names: list[str] | None = None, **meta)
         rows.append(
             Row(
                 line=line - header_line + 1,
-                values={h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)},
+                # A repeated header keeps its first column (the one the import maps).
+                values=_values(headers, cells),
             )
         )
         if len(rows) > limit:
             break
     return Table(headers=headers, rows=rows, sheet_names=sheet_names or [], **meta)
+
+
+def _values(headers: list[str], cells: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for i, header in enumerate(headers):
+        values.setdefault(header, cells[i] if i < len(cells) else "")
+    return values
 
 
 def _read_xlsx(data: bytes, sheet: str | None) -> Table:

@@ -31,7 +31,8 @@ from .support import (
 
 pytestmark = pytest.mark.django_db
 
-STANDARD = Path("/work/shared/standards/openbadges-3.0")
+# Copies of the reference files in the team's shared standards folder.
+STANDARD = Path(__file__).resolve().parents[1] / "data" / "standards" / "openbadges-3.0"
 EXAMPLE = json.loads((STANDARD / "example-basic-credential.json").read_text())
 OB_CONTEXT = json.loads((STANDARD / "context-3.0.3.json").read_text())["@context"]
 README = (STANDARD / "README.md").read_text()

@@ -75,9 +75,7 @@ def test_demo_network_has_the_sample_files_organisations_and_its_people(demo_dat
 
     from network.models import Commune, MemberProfile, Organisation
 
-    sample = (
-        Path(__file__).resolve().parents[3] / "shared" / "data" / "imports" / "membres-exemple.csv"
-    )
+    sample = Path(__file__).resolve().parents[1] / "data" / "imports" / "membres-exemple.csv"
     names = {
         "Administration communale d'Aywaille",
         "CPAS d'Esneux",

@@ -14,7 +14,9 @@ from network.tabular import read_table
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "imports"
+SAMPLES = (
+    Path(__file__).resolve().parents[1] / "data" / "imports"
+)  # copies of ../shared/data/imports
 RUN = "PR-VEP-2026-01"
 
 

@@ -13,7 +13,9 @@ from network.models import MemberProfile
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "imports"
+SAMPLES = (
+    Path(__file__).resolve().parents[1] / "data" / "imports"
+)  # copies of ../shared/data/imports
 
 
 def _run(*args):

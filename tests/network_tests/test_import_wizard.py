@@ -23,7 +23,9 @@ from network.registries import due_jobs
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "imports"
+SAMPLES = (
+    Path(__file__).resolve().parents[1] / "data" / "imports"
+)  # copies of ../shared/data/imports
 HEADER = "Nom;Prénom;E-mail;Organisation;Commune;Fonction;Téléphone"
 SAMPLE_EMAILS = [
     "sophie.lejeune@cpas-esneux.example",

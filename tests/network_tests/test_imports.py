@@ -26,7 +26,9 @@ def _english():
 
 
 User = get_user_model()
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "imports"
+SAMPLES = (
+    Path(__file__).resolve().parents[1] / "data" / "imports"
+)  # copies of ../shared/data/imports
 HEADER = "Nom;Prénom;E-mail;Organisation;Commune;Fonction;Téléphone"
 
 
