@@ -47,6 +47,7 @@ from network.admin_views import (
     ScopedSingleObjectMixin,
 )
 from network.export_views import export_buttons
+from network.import_views import import_buttons
 from network.models import Commune
 
 from . import admin_forms, services
@@ -268,6 +269,8 @@ class CertificateIndexView(ScopedIndexView):
         if may_export(self.request.user):
             url = reverse("certificates_registry:export")
             buttons.extend(export_buttons(self.request, REGISTRY, url))
+        # Certificates issued on paper before Maillage existed.
+        buttons.extend(import_buttons(self.request, "certificates"))
         return buttons
 
 

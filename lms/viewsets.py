@@ -36,6 +36,7 @@ from network.admin_views import (
     ScopedModelViewSet,
 )
 from network.export_views import export_buttons
+from network.import_views import import_buttons
 from network.models import Commune, Organisation
 from sessions.models import SessionStatus
 
@@ -253,6 +254,9 @@ class RunDetailView(ScopedInspectView):
         if permissions.can(self.request.user, "export", run):
             url = reverse("lms_runs:export", args=[run.pk])
             buttons.extend(export_buttons(self.request, ENROLMENTS, url, keep_query=False))
+        if self.can_manage:
+            # Enrolment lists and attendance sheets typed after the training day.
+            buttons.extend(import_buttons(self.request, "enrolments", "attendance"))
         if self.can_manage:
             buttons.append(
                 HeaderButton(

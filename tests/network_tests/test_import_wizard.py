@@ -277,3 +277,17 @@ def test_an_expired_upload_is_refused_even_before_the_due_job(signed_in, demo_da
         assert client.post(_urls(token)["confirm"]).status_code == 404
     assert _stored(User.objects.get(username="coordination")) == []
     assert not User.objects.filter(email="wizard30@cpas-esneux.example").exists()
+
+
+def test_a_run_and_the_certificate_registry_offer_their_imports_to_coordinators(
+    signed_in, demo_data
+):
+    from lms.models import CourseRun
+
+    run = CourseRun.objects.get(code="PR-VEP-2026-01")
+    page = signed_in("coordination").get(reverse("lms_runs:inspect", args=[run.pk]))
+    body = page.content.decode()
+    for kind in ("enrolments", "attendance"):
+        assert reverse("network_import:upload", args=[kind]) in body
+    registry = signed_in("coord-esneux").get(reverse("certificates_registry:index"))
+    assert reverse("network_import:upload", args=["certificates"]) in registry.content.decode()
