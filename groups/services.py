@@ -333,6 +333,10 @@ def decide_swap(actor, swap: Swap, *, approve: bool, reason: str = "") -> Swap:
     return swap
 
 
+# The attendance sheet opens this long before a meeting (the page and the service agree).
+ATTENDANCE_OPENS = dt.timedelta(hours=2)
+
+
 # --- attendance -----------------------------------------------------------------------------
 
 
@@ -378,7 +382,7 @@ def mark_attendance(
     rows were written."""
     if not may_take_attendance(actor, session):
         raise exceptions.NotAllowed
-    if session.start > timezone.now() + dt.timedelta(hours=2):
+    if session.start > timezone.now() + ATTENDANCE_OPENS:
         raise exceptions.MeetingNotYet
     allowed = {m.pk for m in attendance_sheet_memberships(session)}
     valid = set(MeetingAttendanceStatus.values)

@@ -35,7 +35,7 @@ from .models import (
 )
 
 PAST_DAYS = 30
-ATTENDANCE_OPENS = dt.timedelta(hours=2)
+ATTENDANCE_OPENS = services.ATTENDANCE_OPENS
 SWAP_HORIZON_DAYS = 90  # colleagues' meetings offered: up to this long after one's own
 SWAP_MEETINGS_SHOWN = 200
 PUBLIC_STATUSES = (CycleStatus.PLANNING, CycleStatus.OPEN, CycleStatus.RUNNING)
