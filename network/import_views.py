@@ -1,11 +1,9 @@
 """The admin import wizard: upload a file, see the dry run row by row, confirm (or download
 the failed rows), for any kind registered in `network.registries.import_kinds`.
 
-The engine (`network.imports.run_import`) validates and writes; these views only keep the
-upload, check who may act at every step and show the report. Uploads are kept in the private
-storage under `imports/<user id>/<random token>`: the owner is in the path, so another user's
-token is a 404. They are deleted after a confirmed import and, in any case, within an hour
-(`delete_old_uploads`, a due job; an expired one is refused when read).
+The engine (`network.imports.run_import`) validates and writes; `network.import_jobs` keeps
+the upload and its dry-run report between the steps and runs large files in the background.
+These views only check who may act at every step and show the report or the progress.
 
 The URLs are mounted by hub/urls.py in front of Wagtail's admin: Wagtail's own access check
 redirects anyone without admin access, whereas the wizard answers 403 to every signed-in user
@@ -14,23 +12,17 @@ who may not import (`admin_view`).
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from django import forms
-from django.core.files.base import ContentFile
-from django.core.files.storage import Storage, storages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.auth import reject_request
 from wagtail.admin.localization import get_localized_response
@@ -38,13 +30,20 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogContext
 
 from . import exports, registries
-from .imports import ImportKind, ImportReport, may_import, run_import
-from .tabular import Table, TableError, max_bytes, read_table
+from .import_jobs import (
+    Upload,
+    active_job,
+    background_rows,
+    delete_old_uploads,
+    load_upload,
+    save_upload,
+    start_job,
+)
+from .imports import ERROR, ImportKind, ImportReport, check_columns, may_import, run_import
+from .models import ImportJob, ImportJobStatus
+from .tabular import TableError, max_bytes, read_table
 
-UPLOADS_DIR = "imports"
-# The due job runs every 15 minutes: files older than 45 minutes go, so none lives an hour.
-UPLOAD_LIFETIME = timedelta(minutes=45)
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+__all__ = ["delete_old_uploads", "get_urls", "import_buttons"]
 
 ENCODINGS = {
     "cp1252": _("Windows-1252"),
@@ -52,107 +51,7 @@ ENCODINGS = {
     "utf-8-sig": _("UTF-8 with BOM"),
 }
 DELIMITERS = {";": _("semicolon (;)"), ",": _("comma (,)"), "\t": _("tab")}
-
-
-# --- the private store of uploads --------------------------------------------------------
-
-
-def upload_storage() -> Storage:
-    """The private storage only: an upload is personal data, never under MEDIA."""
-    return storages["private"]
-
-
-@dataclass
-class Upload:
-    """A file someone uploaded for an import, waiting for their confirmation."""
-
-    owner_id: int
-    token: str
-    kind: str
-    filename: str
-    sheet: str
-    uploaded_at: str
-
-    @property
-    def path(self) -> str:
-        return f"{UPLOADS_DIR}/{self.owner_id}/{self.token}"
-
-    def read(self) -> bytes:
-        with upload_storage().open(self.path, "rb") as handle:
-            return handle.read()
-
-    def table(self) -> Table:
-        return read_table(self.read(), self.filename, sheet=self.sheet or None)
-
-    def delete(self) -> None:
-        storage = upload_storage()
-        for name in (self.path, f"{self.path}.json"):
-            if storage.exists(name):
-                storage.delete(name)
-
-
-def save_upload(user, kind: ImportKind, data: bytes, filename: str, sheet: str) -> Upload:
-    upload = Upload(
-        owner_id=user.pk,
-        token=secrets.token_urlsafe(24),  # 32 characters, 192 random bits
-        kind=kind.key,
-        # Only the extension matters to read_table; the name itself may be personal.
-        filename="upload.xlsx" if filename.lower().endswith(".xlsx") else "upload.csv",
-        sheet=sheet,
-        uploaded_at=timezone.now().isoformat(),
-    )
-    storage = upload_storage()
-    storage.save(upload.path, ContentFile(data))
-    meta = {"kind": upload.kind, "filename": upload.filename, "sheet": sheet}
-    meta["uploaded_at"] = upload.uploaded_at
-    storage.save(f"{upload.path}.json", ContentFile(json.dumps(meta).encode()))
-    return upload
-
-
-def load_upload(user, token: str, kind: ImportKind) -> Upload:
-    """The user's own upload for this kind, else 404 (someone else's token included)."""
-    if not _TOKEN.match(token):
-        raise Http404
-    storage = upload_storage()
-    base = f"{UPLOADS_DIR}/{user.pk}/{token}"
-    if not (storage.exists(base) and storage.exists(f"{base}.json")):
-        raise Http404
-    with storage.open(f"{base}.json", "rb") as handle:
-        meta = json.loads(handle.read())
-    if meta.get("kind") != kind.key:
-        raise Http404
-    uploaded_at = datetime.fromisoformat(meta.get("uploaded_at") or "2000-01-01T00:00:00+00:00")
-    if uploaded_at < timezone.now() - UPLOAD_LIFETIME:
-        # Expired even if the due job has not run yet.
-        storage.delete(base)
-        storage.delete(f"{base}.json")
-        raise Http404
-    return Upload(
-        owner_id=user.pk,
-        token=token,
-        kind=meta["kind"],
-        filename=meta.get("filename", "upload.csv"),
-        sheet=meta.get("sheet", ""),
-        uploaded_at=meta.get("uploaded_at", ""),
-    )
-
-
-def delete_old_uploads(now: datetime | None = None) -> int:
-    """Delete every upload file older than UPLOAD_LIFETIME; return how many files went."""
-    storage = upload_storage()
-    cutoff = (now or timezone.now()) - UPLOAD_LIFETIME
-    if not storage.exists(UPLOADS_DIR):
-        return 0
-    deleted = 0
-    owners, _files = storage.listdir(UPLOADS_DIR)
-    for owner in owners:
-        folder = f"{UPLOADS_DIR}/{owner}"
-        for name in storage.listdir(folder)[1]:
-            file_path = f"{folder}/{name}"
-            if storage.get_modified_time(file_path) < cutoff:
-                storage.delete(file_path)
-                deleted += 1
-    return deleted
+ROWS_PER_PAGE = 100
 
 
 # --- access -------------------------------------------------------------------------------
@@ -244,9 +143,43 @@ def _context(request: HttpRequest, kind: ImportKind, **extra: Any) -> dict[str, 
     }
 
 
-def _report_context(report: ImportReport) -> dict[str, Any]:
+def _status_label(status: str) -> str:
     return {
+        "new": gettext("new"),
+        "changed": gettext("changed"),
+        "unchanged": gettext("unchanged"),
+        ERROR: gettext("error"),
+    }.get(status, status)
+
+
+def _report_context(
+    request: HttpRequest, report: ImportReport | ImportJob, *, rows: bool = True
+) -> dict[str, Any]:
+    """The counts and file facts; with `rows`, one page of rows (optionally of one status)."""
+    context: dict[str, Any] = {
         "report": report,
+        "encoding_label": ENCODINGS.get(report.encoding, report.encoding),
+        "delimiter_label": DELIMITERS.get(report.delimiter, report.delimiter),
+    }
+    if not rows or not isinstance(report, ImportReport):
+        return context
+    wanted = request.GET.get("statut", "")
+    if wanted not in ("new", "changed", "unchanged", ERROR):
+        wanted = ""
+    shown = [row for row in report.rows if not wanted or row.status == wanted]
+    page = Paginator(shown, ROWS_PER_PAGE).get_page(request.GET.get("p"))
+    context |= {
+        "status_filter": wanted,
+        "status_filters": [
+            ("", gettext("All rows"), len(report.rows)),
+            *[
+                (status, _status_label(status), count)
+                for status, count in report.counts.items()
+                if count
+            ],
+        ],
+        "items": page,
+        "elided_page_range": page.paginator.get_elided_page_range(page.number),
         "rows": [
             {
                 "line": row.line,
@@ -254,16 +187,25 @@ def _report_context(report: ImportReport) -> dict[str, Any]:
                 "cells": [row.values.get(header, "") for header in report.headers],
                 "errors": row.errors,
             }
-            for row in report.rows
+            for row in page.object_list
         ],
-        "encoding_label": ENCODINGS.get(report.encoding, report.encoding),
-        "delimiter_label": DELIMITERS.get(report.delimiter, report.delimiter),
     }
+    return context
+
+
+def _upload_page(request: HttpRequest, kind: ImportKind, form: UploadForm, **extra: Any):
+    return TemplateResponse(
+        request,
+        "network/admin/import_upload.html",
+        _context(request, kind, form=form, max_size=filesizeformat(max_bytes()), **extra),
+        status=400 if form.errors or extra.get("file_error") else 200,
+    )
 
 
 @admin_view
 def upload_view(request: HttpRequest, kind: ImportKind) -> HttpResponse:
-    """Step 1: the file, checked as a file (format, size, columns) before it is kept."""
+    """Step 1: the file, checked as a file (format, size, columns) before it is kept; then its
+    dry run, at once for a small file, by the worker for a large one."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
@@ -271,27 +213,31 @@ def upload_view(request: HttpRequest, kind: ImportKind) -> HttpResponse:
         sheet = form.cleaned_data["sheet"].strip()
         try:
             table = read_table(data, filename, sheet=sheet or None)
-            # A dry run at once, so that a missing column is said on this page.
-            run_import(kind, table, request.user, dry_run=True)
+            check_columns(kind, table)  # a missing column is said on this page
         except TableError as error:
             form.add_error("file", error.message)
         else:
             upload = save_upload(request.user, kind, data, filename, sheet)
+            if len(table.rows) > background_rows():
+                start_job(request.user, upload, dry_run=True, total=len(table.rows))
+                return redirect("network_import:progress", kind=kind.key, upload=upload.token)
+            report = run_import(kind, table, request.user, dry_run=True)
+            upload.save_report(report)
             return redirect("network_import:preview", kind=kind.key, upload=upload.token)
-    return TemplateResponse(
-        request,
-        "network/admin/import_upload.html",
-        _context(request, kind, form=form, max_size=filesizeformat(max_bytes())),
-        status=400 if form.errors else 200,
-    )
+    return _upload_page(request, kind, form)
 
 
-def _dry_run(request: HttpRequest, kind: ImportKind, upload: Upload) -> ImportReport | str:
-    """The report of a dry run of the stored upload, or the message why the file fails."""
+def _stored_report(request: HttpRequest, kind: ImportKind, upload: Upload) -> ImportReport | str:
+    """The kept dry-run report of the upload, else a new dry run (or why the file fails)."""
+    report = upload.report()
+    if report is not None:
+        return report
     try:
-        return run_import(kind, upload.table(), request.user, dry_run=True)
+        report = run_import(kind, upload.table(), request.user, dry_run=True)
     except TableError as error:
         return str(error.message)
+    upload.save_report(report)
+    return report
 
 
 def _preview_response(
@@ -299,23 +245,20 @@ def _preview_response(
 ) -> HttpResponse:
     if isinstance(report, str):
         upload.delete()
-        return TemplateResponse(
-            request,
-            "network/admin/import_upload.html",
-            _context(
-                request,
-                kind,
-                form=UploadForm(),
-                file_error=report,
-                max_size=filesizeformat(max_bytes()),
-            ),
-            status=400,
-        )
+        return _upload_page(request, kind, UploadForm(), file_error=report)
     return TemplateResponse(
         request,
         "network/admin/import_preview.html",
-        _context(request, kind, upload=upload, **_report_context(report)),
+        _context(request, kind, upload=upload, **_report_context(request, report)),
     )
+
+
+def _running(request: HttpRequest, kind: ImportKind, upload: Upload) -> HttpResponse | None:
+    """Send the user to the progress page while a job of this upload is unfinished."""
+    job = active_job(request.user.pk, upload.token)
+    if job is not None and not job.finished:
+        return redirect("network_import:progress", kind=kind.key, upload=upload.token)
+    return None
 
 
 @admin_view
@@ -323,8 +266,10 @@ def preview_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpRes
     """Step 2: the dry run, every row with its status and, for errors, line, column, reason."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    stored = load_upload(request.user, upload, kind)
-    return _preview_response(request, kind, stored, _dry_run(request, kind, stored))
+    stored = load_upload(request.user.pk, upload, kind)
+    return _running(request, kind, stored) or _preview_response(
+        request, kind, stored, _stored_report(request, kind, stored)
+    )
 
 
 @admin_view
@@ -332,20 +277,107 @@ def confirm_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpRes
     """Step 3: everything is validated again and written, or nothing is."""
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
-    stored = load_upload(request.user, upload, kind)
+    stored = load_upload(request.user.pk, upload, kind)
+    waiting = _running(request, kind, stored)
+    if waiting is not None:
+        return waiting
     try:
-        report = run_import(kind, stored.table(), request.user, dry_run=False)
+        table = stored.table()
     except TableError as error:
         return _preview_response(request, kind, stored, str(error.message))
+    if len(table.rows) > background_rows():
+        start_job(request.user, stored, dry_run=False, total=len(table.rows))
+        return redirect("network_import:progress", kind=kind.key, upload=stored.token)
+    report = run_import(kind, table, request.user, dry_run=False)
     if not report.written:
         # Something changed since the preview: the rows are shown again, nothing written.
+        stored.save_report(report)
         return _preview_response(request, kind, stored, report)
     stored.delete()
     return TemplateResponse(
         request,
         "network/admin/import_done.html",
-        _context(request, kind, **_report_context(report)),
+        _context(request, kind, **_report_context(request, report, rows=False)),
     )
+
+
+def _job_or_404(request: HttpRequest, upload: str) -> ImportJob:
+    job = active_job(request.user.pk, upload)  # the owner is part of the query
+    if job is None:
+        raise Http404
+    return job
+
+
+def _job_payload(kind: ImportKind, job: ImportJob) -> dict[str, Any]:
+    next_url = ""
+    if job.status == ImportJobStatus.DONE and (job.dry_run or not job.written):
+        next_url = reverse("network_import:preview", args=[kind.key, job.token])
+    return {
+        "status": job.status,
+        "percent": job.percent,
+        "done": job.done,
+        "total": job.total,
+        "finished": job.finished,
+        "summary": _job_summary(job),
+        "next_url": next_url,
+        # A finished import's page shows the counts: the script reloads it.
+        "reload": job.finished and not job.dry_run,
+    }
+
+
+def _job_summary(job: ImportJob) -> str:
+    if job.status == ImportJobStatus.FAILED:
+        return job.message or gettext("The import failed; nothing was written.")
+    if job.status == ImportJobStatus.DONE:
+        if job.written:
+            return gettext(
+                "The import is done: every row was written, and the uploaded file was deleted."
+            )
+        if not job.dry_run:
+            return gettext("Nothing was written: the rows are shown again.")
+        return gettext("The check is done: %(rows)s rows, %(errors)s with errors.") % {
+            "rows": job.done,
+            "errors": job.errors,
+        }
+    if job.status == ImportJobStatus.QUEUED:
+        return gettext("Waiting for the background worker to start…")
+    if job.done >= job.total and not job.dry_run:
+        return ngettext(
+            "Every row is checked; writing %(count)s row…",
+            "Every row is checked; writing %(count)s rows…",
+            job.total,
+        ) % {"count": job.total}
+    return gettext("Checking row %(done)s of %(total)s…") % {"done": job.done, "total": job.total}
+
+
+@admin_view
+def progress_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpResponse:
+    """A large file's check or import, followed by a progress bar (the page polls `status`)."""
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET"})
+    job = _job_or_404(request, upload)
+    payload = _job_payload(kind, job)
+    if payload["next_url"]:
+        return redirect(payload["next_url"])
+    return TemplateResponse(
+        request,
+        "network/admin/import_progress.html",
+        _context(
+            request,
+            kind,
+            job=job,
+            payload=payload,
+            status_url=reverse("network_import:status", args=[kind.key, upload]),
+            **_report_context(request, job, rows=False),
+        ),
+    )
+
+
+@admin_view
+def status_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpResponse:
+    response = JsonResponse(_job_payload(kind, _job_or_404(request, upload)))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @admin_view
@@ -353,8 +385,8 @@ def failed_rows_view(request: HttpRequest, kind: ImportKind, upload: str) -> Htt
     """The rows that fail, as they were in the file, with an error column."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    stored = load_upload(request.user, upload, kind)
-    report = _dry_run(request, kind, stored)
+    stored = load_upload(request.user.pk, upload, kind)
+    report = _stored_report(request, kind, stored)
     if isinstance(report, str):
         return _preview_response(request, kind, stored, report)
     response = HttpResponse(report.failed_rows_csv(), content_type="text/csv; charset=utf-8")
@@ -370,5 +402,7 @@ def get_urls() -> list[URLPattern]:
         path("<slug:kind>/", upload_view, name="upload"),
         path("<slug:kind>/<slug:upload>/", preview_view, name="preview"),
         path("<slug:kind>/<slug:upload>/confirmer/", confirm_view, name="confirm"),
+        path("<slug:kind>/<slug:upload>/suivi/", progress_view, name="progress"),
+        path("<slug:kind>/<slug:upload>/suivi/etat/", status_view, name="status"),
         path("<slug:kind>/<slug:upload>/erreurs.csv", failed_rows_view, name="failed_rows"),
     ]

@@ -22,6 +22,7 @@ import difflib
 import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -51,6 +52,17 @@ class Checked:
     def error(self, column: str | None, message: str) -> None:
         self.errors.append((column, str(message)))
         self.status = ERROR
+
+
+def status_for(existing: object | None, values: Mapping[str, Any], *, same: bool = True) -> str:
+    """What a valid row does to what is stored: NEW without `existing`, UNCHANGED when each
+    attribute named in `values` (a dotted path such as "user.email") already holds its value
+    and `same` (what attributes cannot say, e.g. a set of communes) is true, else CHANGED."""
+    if existing is None:
+        return NEW
+    if same and all(attrgetter(name)(existing) == value for name, value in values.items()):
+        return UNCHANGED
+    return CHANGED
 
 
 class ImportResource(resources.ModelResource):
@@ -187,6 +199,54 @@ class ImportReport:
     def error_rows(self) -> list[RowReport]:
         return [row for row in self.rows if row.status == ERROR]
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, kept beside the upload for the preview pages (same lifetime)."""
+        return {
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "headers": self.headers,
+            "unknown_columns": self.unknown_columns,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "format": self.format,
+            "written": self.written,
+            "general_errors": self.general_errors,
+            # One list per row, the values in the order of the headers: compact for 20,000.
+            "rows": [
+                [
+                    row.line,
+                    row.status,
+                    [row.values.get(h, "") for h in self.headers],
+                    [[e.column, e.message] for e in row.errors],
+                ]
+                for row in self.rows
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportReport:
+        headers = list(data["headers"])
+        return cls(
+            kind=data["kind"],
+            dry_run=data["dry_run"],
+            headers=headers,
+            unknown_columns=list(data.get("unknown_columns", [])),
+            encoding=data.get("encoding", ""),
+            delimiter=data.get("delimiter", ""),
+            format=data.get("format", ""),
+            written=data.get("written", False),
+            general_errors=list(data.get("general_errors", [])),
+            rows=[
+                RowReport(
+                    line=line,
+                    status=status,
+                    values=dict(zip(headers, values, strict=False)),
+                    errors=[RowError(column, message) for column, message in errors],
+                )
+                for line, status, values, errors in data["rows"]
+            ],
+        )
+
     def failed_rows_csv(self) -> bytes:
         """Exactly the bad rows with their original columns and an "Erreur" column, as a
         UTF-8 CSV (with BOM, `;`) that Excel opens, formulas neutralised."""
@@ -225,6 +285,21 @@ def map_headers(kind: ImportKind, headers: Iterable[str]) -> tuple[dict[str, str
     return mapping, unknown
 
 
+def check_columns(kind: ImportKind, table: Table) -> tuple[dict[str, str], list[str]]:
+    """`map_headers()`, raising MissingColumns when a required column is absent."""
+    mapping, unknown = map_headers(kind, table.headers)
+    missing = [name for name in kind.required if name not in mapping]
+    if missing:
+        raise MissingColumns(
+            _("Missing column(s): %(columns)s. Found: %(found)s.")
+            % {
+                "columns": ", ".join(missing),
+                "found": ", ".join(h for h in table.headers if h),
+            }
+        )
+    return mapping, unknown
+
+
 def run_import(
     kind: ImportKind | str,
     table: Table,
@@ -243,16 +318,7 @@ def run_import(
         kind = get_kind(kind)
     if not may_import(actor, kind):
         raise NotAllowed(_("You are not allowed to import this kind of file."))
-    mapping, unknown = map_headers(kind, table.headers)
-    missing = [name for name in kind.required if name not in mapping]
-    if missing:
-        raise MissingColumns(
-            _("Missing column(s): %(columns)s. Found: %(found)s.")
-            % {
-                "columns": ", ".join(missing),
-                "found": ", ".join(h for h in table.headers if h),
-            }
-        )
+    mapping, unknown = check_columns(kind, table)
     report = ImportReport(
         kind=kind.key,
         dry_run=dry_run,
@@ -286,6 +352,8 @@ def run_import(
         )
         if progress is not None and index % 500 == 0:
             progress(index, total)
+    if progress is not None:
+        progress(total, total)
     if dry_run or not report.ok:
         return report
     to_write = [c for c in checked if c.status in (NEW, CHANGED)]
@@ -301,8 +369,6 @@ def run_import(
         )
         return report
     report.written = True
-    if progress is not None:
-        progress(total, total)
     return report
 
 

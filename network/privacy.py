@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
+from .models import AuditEntry, Commune, ImportJob, Invitation, MemberProfile, Organisation
 
 Row = dict[str, Any]
 Exporter = Callable[[Any], list[Row]]
@@ -919,6 +919,19 @@ def _register_network(reg: PrivacyRegistry) -> None:
         export=_export_invitations,
         erase=_erase_invitations,
         rows_about=_invitations_to,
+    )
+    reg.register(
+        ImportJob,
+        label=_("Background imports"),
+        purpose=_("Following a large import the person started (progress and counts only)."),
+        legal_basis=PUBLIC_TASK,
+        retention=_("One day, then deleted by the due jobs; erased with the account."),
+        export=lambda user: [
+            values(job, ["kind", "dry_run", "status", "created_at", "total", "new", "changed"])
+            for job in ImportJob.objects.filter(owner=user)
+        ],
+        erase=lambda user: delete_rows(ImportJob.objects.filter(owner=user)),
+        rows_about=lambda user: ImportJob.objects.filter(owner=user),
     )
     reg.register(
         AuditEntry,

@@ -43,6 +43,15 @@ def clear_old_login_attempts_task() -> int:
 @task()
 def delete_old_import_uploads_task() -> int:
     """Files uploaded to the import wizard are kept at most an hour, imported or not."""
-    from .import_views import delete_old_uploads
+    from .import_jobs import delete_old_uploads
 
     return delete_old_uploads()
+
+
+@task()
+def import_job_task(job_id: int) -> str:
+    """Check or import a large file in the background (the wizard polls the job)."""
+    from .import_jobs import run_job
+
+    job = run_job(job_id)
+    return job.status if job is not None else "missing"

@@ -258,6 +258,8 @@ MAILLAGE_GROUPS_RETENTION_MONTHS = int(os.environ.get("MAILLAGE_GROUPS_RETENTION
 # Imports (`import_data`, the admin wizard): largest file accepted and most rows in it.
 MAILLAGE_IMPORT_MAX_BYTES = int(os.environ.get("MAILLAGE_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 MAILLAGE_IMPORT_MAX_ROWS = int(os.environ.get("MAILLAGE_IMPORT_MAX_ROWS", "20000"))
+# Files with more rows than this are checked and imported by the task worker, with a progress bar.
+MAILLAGE_IMPORT_BACKGROUND_ROWS = int(os.environ.get("MAILLAGE_IMPORT_BACKGROUND_ROWS", "2000"))
 
 LOGGING: dict[str, Any] = {
     "version": 1,

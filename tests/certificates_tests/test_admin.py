@@ -529,7 +529,7 @@ def test_bulk_issue_previews_issues_in_the_background_and_zips(finished_run, com
     progress = client.get(response["Location"])
     text = progress.content.decode()
     assert "<progress" in text and 'value="100"' in text
-    assert "certificates/js/bulk-progress.js" in text
+    assert "network/js/progress.js" in text
     assert _inline_scripts(text) == []
     assert reverse("certificates_registry:index") + f"?run={the_run.pk}" in text
     status = client.get(reverse("certificates_bulk:status", args=[bulk.pk])).json()

@@ -87,6 +87,8 @@ def _urls(token: str, kind="members") -> dict[str, str]:
         "preview": reverse("network_import:preview", args=[kind, token]),
         "confirm": reverse("network_import:confirm", args=[kind, token]),
         "failed_rows": reverse("network_import:failed_rows", args=[kind, token]),
+        "progress": reverse("network_import:progress", args=[kind, token]),
+        "status": reverse("network_import:status", args=[kind, token]),
     }
 
 
@@ -100,7 +102,12 @@ def test_sample_file_through_the_wizard(signed_in, demo_data):
     token = _token(
         _upload(client, (SAMPLES / "membres-exemple.csv").read_bytes(), "membres-exemple.csv")
     )
-    assert len(_stored(coordination)) == 2  # the file and its description, nothing else
+    # The file, its description and its dry run's report, nothing else.
+    assert sorted(n.split(".", 1)[-1] for n in _stored(coordination)) == [
+        token,
+        "json",
+        "report.json",
+    ]
     urls = _urls(token)
     preview = client.get(urls["preview"])
     html = preview.content.decode()
@@ -260,14 +267,16 @@ def test_the_due_job_deletes_uploads_older_than_an_hour(signed_in, demo_data):
     with time_machine.travel(start - dt.timedelta(hours=2), tick=False):
         old = _token(_upload(client, _csv(_esneux(20))))
     recent = _token(_upload(client, _csv(_esneux(21))))
-    assert len(_stored(coordination)) == 4
+    assert len(_stored(coordination)) == 6  # each: the file, its description, its report
 
     due_jobs.get("network.delete_old_import_uploads").task.enqueue()
 
-    assert sorted(_stored(coordination)) == sorted([recent, f"{recent}.json"])
+    assert sorted(_stored(coordination)) == sorted(
+        [recent, f"{recent}.json", f"{recent}.report.json"]
+    )
     assert client.get(_urls(old)["preview"]).status_code == 404
     assert client.get(_urls(recent)["preview"]).status_code == 200
-    assert import_views.delete_old_uploads(start + dt.timedelta(hours=2)) == 2
+    assert import_views.delete_old_uploads(start + dt.timedelta(hours=2)) == 3
 
 
 def test_an_expired_upload_is_refused_even_before_the_due_job(signed_in, demo_data):

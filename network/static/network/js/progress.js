@@ -1,20 +1,26 @@
-// Follows a bulk issue of certificates: polls its JSON status and updates the <progress>
-// element and its live text, then reveals the links once it is finished. No inline script:
-// the page gives the status URL in a data attribute.
+// Follows a job running in the background (a bulk issue of certificates, a large import):
+// polls its JSON status, updates the <progress> element and its live text, then reveals the
+// links once it is finished, or goes to the next page when the status gives one (or reloads
+// this one when it says so). No inline
+// script: the page gives the status URL in a data attribute.
 (function () {
   "use strict";
 
-  var root = document.querySelector("[data-bulk-progress]");
+  var root = document.querySelector("[data-progress]");
   if (!root || root.dataset.finished === "true") {
     return;
   }
   var url = root.dataset.statusUrl;
   var bar = root.querySelector("progress");
-  var summary = root.querySelector("[data-bulk-summary]");
-  var links = root.querySelector("[data-bulk-links]");
+  var summary = root.querySelector("[data-progress-summary]");
+  var links = root.querySelector("[data-progress-links]");
   var delay = 1000;
 
   function show(data) {
+    if (data.next_url) {
+      window.location.assign(data.next_url);
+      return;
+    }
     bar.value = data.percent;
     bar.textContent = data.percent + "%";
     // Only a changed sentence is announced by screen readers.
@@ -22,8 +28,15 @@
       summary.textContent = data.summary;
     }
     if (data.finished) {
+      if (data.reload) {
+        // The finished page shows more than the bar (the counts): load it.
+        window.location.reload();
+        return;
+      }
       root.dataset.finished = "true";
-      links.hidden = false;
+      if (links) {
+        links.hidden = false;
+      }
     }
   }
 
@@ -42,7 +55,7 @@
       .then(function (data) {
         show(data);
         delay = 1000;
-        if (!data.finished) {
+        if (!data.finished && !data.next_url) {
           window.setTimeout(poll, delay);
         }
       })
