@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commune, MemberProfile, Organisation
+from .models import Commune, MemberProfile, MemberStatus, Organisation
 from .services import INVITABLE_ROLES
 
 
@@ -147,3 +148,22 @@ class InviteForm(forms.Form):
             self.fields["organisation"].queryset = organisations
         if communes is not None:
             self.fields["communes"].queryset = communes
+
+
+class FirstSignInPasswordResetForm(PasswordResetForm):
+    """Django's reset form also for an active member who has no password yet.
+
+    Django leaves out accounts without a usable password (they may sign in another way). Here
+    such an account is a member added by a coordinator's import, who chooses their password
+    through this very link: "forgotten password" is also the first sign-in.
+    """
+
+    def get_users(self, email):
+        candidates = User._default_manager.filter(email__iexact=email, is_active=True)
+        for user in candidates.select_related("member_profile"):
+            profile = getattr(user, "member_profile", None)
+            first_sign_in = profile is not None and profile.status == MemberStatus.ACTIVE
+            if (user.has_usable_password() or first_sign_in) and (
+                user.email.casefold() == email.casefold()
+            ):
+                yield user

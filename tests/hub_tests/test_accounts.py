@@ -173,3 +173,35 @@ def test_professional_is_kept_out_of_the_wagtail_admin(client, demo_data):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_an_imported_member_chooses_a_password_through_the_reset_link(client, demo_data):
+    """An import creates active members without a password: "forgotten password" lets them in;
+    a deactivated member gets nothing."""
+    from network.imports import run_import
+    from network.models import MemberProfile, MemberStatus
+    from network.tabular import read_table
+
+    header = "Nom;Prénom;E-mail;Organisation;Commune"
+    rows = [
+        "Lemaire;Inès;ines.lemaire@cpas-esneux.example;CPAS d'Esneux;Esneux",
+        "Dumont;Luc;luc.dumont@cpas-esneux.example;CPAS d'Esneux;Esneux",
+    ]
+    table = read_table("\r\n".join([header, *rows]).encode(), "m.csv")
+    assert run_import("members", table, None, dry_run=False).written
+    MemberProfile.objects.filter(user__email="luc.dumont@cpas-esneux.example").update(
+        status=MemberStatus.DEACTIVATED
+    )
+
+    client.post("/mot-de-passe/oublie/", {"email": "Ines.Lemaire@cpas-esneux.example"})
+    client.post("/mot-de-passe/oublie/", {"email": "luc.dumont@cpas-esneux.example"})
+    assert [m.to for m in mail.outbox] == [["ines.lemaire@cpas-esneux.example"]]
+    link = re.search(r"https?://[^/]+(/mot-de-passe/reinitialiser/\S+)", mail.outbox[0].body)
+    form = client.get(link.group(1), follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Une-phrase-longue-42", "new_password2": "Une-phrase-longue-42"},
+    )
+    assert client.login(
+        username="ines.lemaire@cpas-esneux.example", password="Une-phrase-longue-42"
+    )
