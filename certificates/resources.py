@@ -1,5 +1,6 @@
 """External certificates issued on paper before Maillage (holder e-mail, module code, issuer,
-date of issue, hours, reference), recorded through `services.record_external`.
+date of issue, hours, reference), recorded through `services.record_externals`: no audit
+entry per certificate, the engine's one for the file.
 
 A certificate is the same when its holder and reference match (or, without a reference, its
 holder, module, issuer and date): importing the file again changes nothing."""
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +21,12 @@ from import_export import fields
 
 from lms.models import ModulePage
 from network import imports
-from network.imports import CHANGED, NEW, UNCHANGED, Checked, ImportResource, fold
+from network.imports import Checked, ImportResource, fold, status_for
 from network.models import MemberProfile
 from network.tabular import parse_date, parse_decimal
 
 from . import services
+from .exceptions import CertificateError
 from .models import Certificate, CertificateKind
 from .rules import managed_members
 
@@ -171,40 +174,46 @@ class ExternalCertificateResource(ImportResource):
         checked.payload = CertificateRow(
             holder, module, title, issuer, issued_on, hours, reference, existing
         )
-        if existing is None:
-            checked.status = NEW
-        elif (
-            existing.module_id == module_id
-            and existing.title == title[:255]
-            and existing.issuer_name == issuer
-            and existing.valid_from == issued_on
-            and existing.hours == hours
-            and existing.reference == reference
-        ):
-            checked.status = UNCHANGED
-        else:
-            checked.status = CHANGED
+        checked.status = status_for(
+            existing,
+            {
+                "module_id": module_id,
+                "title": title[:255],
+                "issuer_name": issuer,
+                "valid_from": issued_on,
+                "hours": hours,
+                "reference": reference,
+            },
+        )
         return checked
 
     def write(self, checked: list[Checked]) -> None:
         actor = self.actor if self.actor is not None and self.actor.pk else None
+        rows: list[CertificateRow] = [item.payload for item in checked]
+        try:
+            services.record_externals(
+                [
+                    services.External(
+                        holder=r.holder,
+                        module=r.module,
+                        title=r.title,
+                        issuer_name=r.issuer,
+                        issued_on=r.issued_on,
+                        hours=r.hours,
+                        reference=r.reference,
+                    )
+                    for r in rows
+                    if r.existing is None
+                ],
+                actor=actor,
+            )
+        except (ValidationError, CertificateError) as error:  # check() lets none through
+            raise ValueError(error) from error
         changed = []
-        for item in checked:
-            r: CertificateRow = item.payload
-            if r.existing is None:
-                services.record_external(
-                    holder=r.holder,
-                    module=r.module,
-                    title=r.title,
-                    issuer_name=r.issuer,
-                    issued_on=r.issued_on,
-                    hours=r.hours,
-                    reference=r.reference,
-                    actor=actor,
-                    origin="import",
-                )
-                continue
+        for r in rows:
             certificate = r.existing
+            if certificate is None:
+                continue
             certificate.module = r.module
             certificate.title = r.title[:255]
             certificate.issuer_name = r.issuer

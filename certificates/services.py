@@ -732,6 +732,49 @@ def reissue(
 # --- external certificates -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class External:
+    """A certificate issued elsewhere, as recorded by `record_external(s)`."""
+
+    holder: Any
+    module: ModulePage | None
+    title: str
+    issuer_name: str
+    issued_on: dt.date
+    hours: Decimal
+    reference: str = ""
+    valid_until: dt.date | None = None
+
+
+def _external_certificate(
+    item: External, template: CertificateTemplate | None, actor
+) -> Certificate:
+    """The unsaved certificate; its end of validity follows the module's template."""
+    if not item.issuer_name.strip():
+        raise exceptions.IssuerRequired
+    valid_until = item.valid_until
+    if valid_until is None and template is not None and template.validity_months:
+        valid_until = _add_months(item.issued_on, template.validity_months)
+    title = (item.title or (item.module.title if item.module else "")).strip()
+    return Certificate(
+        kind=CertificateKind.EXTERNAL,
+        holder=item.holder,
+        module=item.module,
+        title=title[:255],
+        hours=item.hours,
+        issued_by=actor,
+        valid_from=item.issued_on,
+        valid_until=valid_until,
+        issuer_name=item.issuer_name.strip(),
+        reference=item.reference.strip(),
+        content={
+            "holder_name": _holder_name(item.holder),
+            "achievement": title,
+            "issuer": item.issuer_name.strip(),
+        },
+    )
+
+
 def record_external(
     *,
     holder,
@@ -747,36 +790,40 @@ def record_external(
     origin: str = "web",
 ) -> Certificate:
     """Record a certificate issued elsewhere: it counts for qualifications, is never signed."""
-    if not issuer_name.strip():
-        raise exceptions.IssuerRequired
-    if valid_until is None and module is not None:
-        template = template_for(module=module)
-        if template is not None and template.validity_months:
-            valid_until = _add_months(issued_on, template.validity_months)
+    item = External(holder, module, title, issuer_name, issued_on, hours, reference, valid_until)
+    template = template_for(module=module) if module is not None and valid_until is None else None
     with transaction.atomic():
-        certificate = Certificate(
-            kind=CertificateKind.EXTERNAL,
-            holder=holder,
-            module=module,
-            title=(title or (module.title if module else "")).strip()[:255],
-            hours=hours,
-            issued_by=actor,
-            valid_from=issued_on,
-            valid_until=valid_until,
-            issuer_name=issuer_name.strip(),
-            reference=reference.strip(),
-            content={
-                "holder_name": _holder_name(holder),
-                "achievement": (title or (module.title if module else "")).strip(),
-                "issuer": issuer_name.strip(),
-            },
-        )
+        certificate = _external_certificate(item, template, actor)
         if scan is not None:
             certificate.scan = scan
         certificate.full_clean(exclude=["code", "content"])
         certificate.save()
         audit.record("certificate.external", certificate, actor=actor, origin=origin)
     return certificate
+
+
+def record_externals(items: Iterable[External], *, actor=None) -> list[Certificate]:
+    """Record many certificates issued elsewhere (an imported list) in a few queries.
+
+    No audit entry per certificate: the caller records one for the whole batch (the import
+    engine writes one per file, with its counts). Each certificate's fields are checked in
+    memory; the database enforces the unique codes and the validity constraint, so a failure
+    cancels the caller's transaction. Raises ValidationError or IssuerRequired."""
+    items = list(items)
+    module_ids = {item.module.pk for item in items if item.module is not None}
+    templates = {
+        template.module_id: template
+        for template in CertificateTemplate.objects.filter(active=True, module_id__in=module_ids)
+    }
+    certificates = []
+    for item in items:
+        module_id = item.module.pk if item.module is not None else None
+        certificate = _external_certificate(item, templates.get(module_id), actor)
+        # Not the foreign keys: validating one is a query per row (they come from the database).
+        certificate.clean_fields(exclude=["code", "content", "holder", "module", "issued_by"])
+        certificates.append(certificate)
+    with transaction.atomic():
+        return Certificate.objects.bulk_create(certificates, batch_size=500)
 
 
 # --- erasure ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields
 
 from network import imports, permissions
-from network.imports import CHANGED, NEW, UNCHANGED, Checked, ImportResource, fold
+from network.imports import Checked, ImportResource, fold, status_for
 from network.models import MemberProfile
 from network.tabular import parse_date, parse_decimal
 from sessions.models import Assignment, Session, SessionStatus, StaffRole
@@ -215,12 +215,7 @@ class AttendanceResource(ImportResource):
             return checked
         existing = self.existing.get((enrolment_id, session.pk))
         checked.payload = AttendanceRow(enrolment_id, session, status, hours, existing)
-        if existing is None:
-            checked.status = NEW
-        elif existing.status == status and existing.hours == hours:
-            checked.status = UNCHANGED
-        else:
-            checked.status = CHANGED
+        checked.status = status_for(existing, {"status": status, "hours": hours})
         return checked
 
     def write(self, checked: list[Checked]) -> None:

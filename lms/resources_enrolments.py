@@ -2,8 +2,12 @@
 `lms.services`: the run's lock held, seats counted in `CourseRun.seats_taken`, waitlist
 positions kept 1..N. Rows that would overbook a run are error rows, so nothing is written.
 
-An import records decisions already taken (a paper list, another tool): it sends no
-notification and skips eligibility, as a coordinator's promotion does."""
+An import records decisions already taken (a paper list, another tool): the people it names
+get no e-mail and skip eligibility, as with a coordinator's promotion. What it does to others
+follows the services, as a manual cancellation would: a seat the file frees (a cancelled
+confirmation or offer) and that none of its confirmations takes is offered to the first person
+waiting, who is told by e-mail once the import commits; a confirmation the run has no seat for
+is an error row, never an overbooking."""
 
 from __future__ import annotations
 
@@ -13,11 +17,11 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from import_export import fields
 
 from network import imports, permissions
-from network.imports import CHANGED, NEW, UNCHANGED, Checked, ImportResource, fold
+from network.imports import UNCHANGED, Checked, ImportResource, fold, status_for
 from network.models import MemberProfile
 
 from . import services
@@ -107,10 +111,14 @@ class EnrolmentResource(ImportResource):
     def prepare(self, rows: list[dict[str, str]]) -> None:
         codes = {row.get("run", "").strip().casefold() for row in rows} - {""}
         emails = {row.get("email", "").strip().lower() for row in rows} - {""}
-        self.runs = {
-            r.code.casefold(): r
-            for r in CourseRun.objects.annotate(c=Lower("code")).filter(c__in=codes)
-        }
+        run_ids = list(
+            CourseRun.objects.annotate(c=Lower("code"))
+            .filter(c__in=codes)
+            .values_list("pk", flat=True)
+        )
+        # As every read of seats: an offer whose time is up passes its seat on first.
+        services.expire_offers(run_ids)
+        self.runs = {r.code.casefold(): r for r in CourseRun.objects.filter(pk__in=run_ids)}
         self.people = dict(
             MemberProfile.objects.annotate(e=Lower("user__email"))
             .filter(e__in=emails)
@@ -216,16 +224,19 @@ class EnrolmentResource(ImportResource):
             if self.free[run.pk] <= 0:
                 checked.error(
                     "status",
-                    _(
+                    ngettext(
+                        "The run %(code)s is full (%(capacity)s seat): this person cannot be "
+                        "confirmed.",
                         "The run %(code)s is full (%(capacity)s seats): this person cannot be "
-                        "confirmed."
+                        "confirmed.",
+                        run.capacity,
                     )
                     % {"code": run.code, "capacity": run.capacity},
                 )
                 return checked
             self.free[run.pk] -= 1
         checked.payload = payload
-        checked.status = NEW if existing is None else CHANGED
+        checked.status = status_for(existing, {"status": status})  # same status: above
         return checked
 
     def write(self, checked: list[Checked]) -> None:
@@ -245,6 +256,17 @@ class EnrolmentResource(ImportResource):
             # Seats were taken since the dry run: refuse the whole file.
             raise ValueError(
                 _("The run %(code)s no longer has enough free seats.") % {"code": run.code}
+            )
+        # The seats counted above rest on the statuses read by prepare(): someone who cancelled
+        # or accepted an offer since then would make them wrong.
+        read = {r.existing.pk: r.existing.status for r in rows if r.existing is not None}
+        if read and read != dict(Enrolment.objects.filter(pk__in=read).values_list("pk", "status")):
+            raise ValueError(
+                _(
+                    "Enrolments in the run %(code)s changed during the import: import the "
+                    "file again."
+                )
+                % {"code": run.code}
             )
         new: list[Enrolment] = []
         changed: list[Enrolment] = []

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields
 
 from network import imports
-from network.imports import CHANGED, NEW, UNCHANGED, Checked, ImportResource, fold
+from network.imports import NEW, UNCHANGED, Checked, ImportResource, fold, status_for
 from network.models import Commune, MemberProfile
 from network.permissions import coordinated_commune_ids
 from network.tabular import parse_date
@@ -296,13 +296,11 @@ class AbsenceResource(_PersonalPlanning):
             return checked
         self.seen.add(key)
         existing = self.existing.get(key)
+        if "reason" not in row and existing is not None:
+            # A file without the column (an export never shows the private reason) keeps it.
+            reason = existing.private_reason
         checked.payload = AbsenceRow(person_id, dates[0], dates[1], reason, existing)
-        if existing is None:
-            checked.status = NEW
-        elif existing.end_date == dates[1] and existing.private_reason == reason:
-            checked.status = UNCHANGED
-        else:
-            checked.status = CHANGED
+        checked.status = status_for(existing, {"end_date": dates[1], "private_reason": reason})
         return checked
 
     def write(self, checked: list[Checked]) -> None:
@@ -421,12 +419,7 @@ class ClosureResource(ImportResource):
         self.seen.add(key)
         existing = self.existing.get(key)
         checked.payload = ClosureRow(commune, kind, dates[0], dates[1], reason, existing)
-        if existing is None:
-            checked.status = NEW
-        elif existing.end_date == dates[1] and existing.reason == reason:
-            checked.status = UNCHANGED
-        else:
-            checked.status = CHANGED
+        checked.status = status_for(existing, {"end_date": dates[1], "reason": reason})
         return checked
 
     def write(self, checked: list[Checked]) -> None:
@@ -468,7 +461,7 @@ ABSENCE_COLUMNS = {
     "email": EMAIL,
     "start_date": FIRST_DAY,
     "end_date": LAST_DAY,
-    "reason": ("motif", "motif prive", "raison", "reason", "private reason"),
+    "reason": ("motif", "motif prive", "motif (prive)", "raison", "reason", "private reason"),
 }
 CLOSURE_COLUMNS = {
     "commune": ("commune", "municipality", "localite"),
