@@ -1,6 +1,6 @@
 """Admin pieces of the export layer: the CSV and XLSX header buttons of a listing, the listing's
-rows as its filters narrow them, the members export, and Wagtail's user administration without
-its own spreadsheet export."""
+rows as its filters narrow them, the members and organisations exports, and Wagtail's user
+administration without its own spreadsheet export."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from wagtail.users.views import users
 
 from .admin_views import NoSpreadsheetExportMixin
 from .exports import Export
-from .models import MemberProfile
+from .models import MemberProfile, Organisation
 
 # --- header buttons and listing rows, for any viewset ----------------------------------------
 
@@ -100,6 +100,39 @@ MEMBERS = Export(
     header=member_header,
     rows=member_rows,
     filename="membres",
+)
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+def organisation_header() -> list[str]:
+    """The columns of the "organisations" import (network.resources), in English and French."""
+    return [_("Name"), _("Kind"), _("Communes"), _("E-mail"), _("Phone")]
+
+
+def organisation_rows(organisations):
+    organisations = organisations.prefetch_related("communes").order_by("name", "pk")
+    for organisation in organisations:
+        yield (
+            organisation.name,
+            organisation.get_kind_display(),
+            ", ".join(sorted(c.name for c in organisation.communes.all())),
+            organisation.email,
+            organisation.phone,
+        )
+
+
+# Everyone signed in may see the list of partners, but only coordinators hold the view
+# permission of organisations; the permission layer's "export" keeps a commune coordinator's
+# rows to the organisations that serve only their communes (those they may import back).
+ORGANISATIONS = Export(
+    name="organisations",
+    model=Organisation,
+    permission="maillage_network.view_organisation",
+    header=organisation_header,
+    rows=organisation_rows,
+    filename="organisations",
 )
 
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.views.defaults import permission_denied
 
 from . import audit, permissions
+from .tabular import FORMULA_PREFIXES
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

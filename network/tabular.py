@@ -22,6 +22,11 @@ from django.utils.translation import gettext as _
 
 from .exceptions import NetworkError
 
+# What a spreadsheet would read as the start of a formula. Exports put a `'` before text that
+# starts so (network.exports.safe_cell); reading a file, that quote is taken off again, so an
+# exported or failed-rows file imports back as it was.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 20_000
 DELIMITERS = (";", ",", "\t")
@@ -90,7 +95,10 @@ def cell_text(value) -> str:
         if value.is_integer():
             return str(int(value))
         return repr(value)
-    return str(value).strip()
+    text = str(value)
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_PREFIXES:
+        text = text[1:]
+    return text.strip()
 
 
 _DATE_PATTERNS = (

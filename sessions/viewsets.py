@@ -31,7 +31,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from network import audit, permissions, roles
+from network import audit, exports, permissions, roles
 from network.admin_views import (
     ScopedDeleteView,
     ScopedIndexView,
@@ -39,9 +39,12 @@ from network.admin_views import (
     ScopedModelViewSet,
 )
 from network.admin_views import ScopedEditView as NetworkScopedEditView
+from network.export_views import export_buttons, listing_queryset
+from network.import_views import import_buttons
 from network.models import Commune
 
 from . import closures_import, conflicts, services, services_staff
+from . import exports as agenda_exports
 from .exceptions import SessionsError
 from .models import (
     Absence,
@@ -301,10 +304,13 @@ class SeriesFormViewMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         summary = self.preview_summary
+        series = context["form"].instance
         if summary is None and getattr(self, "object", None) is not None and self.object.pk:
-            summary = summarise(Series.objects.get(pk=self.object.pk))
+            # The saved series: a refused form's instance may hold a zone that does not exist.
+            series = Series.objects.get(pk=self.object.pk)
+            summary = summarise(series)
         if summary is not None:
-            zone = context["form"].instance.zone
+            zone = series.zone
             context["series_summary"] = summary
             context["series_dates"] = _dates_for_display(summary, zone)
             context["series_skipped"] = [
@@ -767,6 +773,9 @@ class ClosureIndexView(ScopedIndexView):
                     icon_name="rotate",
                 )
             )
+        url = reverse("sessions_closures:export")
+        buttons.extend(export_buttons(self.request, agenda_exports.CLOSURES, url))
+        buttons.extend(import_buttons(self.request, "closures"))
         return buttons
 
 
@@ -835,7 +844,14 @@ class ClosureViewSet(ScopedModelViewSet):
             *super().get_urlpatterns(),
             path("synchroniser/", self.sync_view, name="sync_holidays"),
             path("importer/", self.import_view, name="import_ics"),
+            path("export/", self.export_view, name="export"),
         ]
+
+    def export_view(self, request):
+        rows = listing_queryset(self, request)
+        return exports.export_for(
+            request, agenda_exports.CLOSURES, rows, exports.requested_format(request)
+        )
 
     def sync_view(self, request):
         if not permissions.is_network_coordination(request.user):
@@ -1076,12 +1092,59 @@ class PlanningCreateView(ScopedCreateView, generic.CreateView):
     pass
 
 
-class AvailabilityViewSet(ScopedModelViewSet):
+class PlanningIndexView(ScopedIndexView):
+    """The listing of availability or absences, with its export and import buttons."""
+
+    planning_export: exports.Export
+    export_url_name: str
+    import_kind: str
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        url = reverse(self.export_url_name)
+        buttons.extend(export_buttons(self.request, self.planning_export, url))
+        buttons.extend(import_buttons(self.request, self.import_kind))
+        return buttons
+
+
+class AvailabilityIndexView(PlanningIndexView):
+    planning_export = agenda_exports.AVAILABILITY
+    export_url_name = "sessions_availability:export"
+    import_kind = "availability"
+
+
+class AbsenceIndexView(PlanningIndexView):
+    planning_export = agenda_exports.ABSENCES
+    export_url_name = "sessions_absences:export"
+    import_kind = "absences"
+
+
+class PlanningViewSet(ScopedModelViewSet):
+    """Availability and absences: the listing's rows export in the columns of their import."""
+
+    index_view_class: type[PlanningIndexView]
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("export/", self.export_view, name="export")]
+
+    def export_view(self, request):
+        rows = listing_queryset(self, request)
+        return exports.export_for(
+            request,
+            self.index_view_class.planning_export,
+            rows,
+            exports.requested_format(request),
+        )
+
+
+class AvailabilityViewSet(PlanningViewSet):
     model = Availability
     icon = "tick"
     menu_label = gettext_lazy("Availability")
     url_prefix = "agenda/disponibilites"
     url_namespace = "sessions_availability"
+    index_view_class = AvailabilityIndexView
     add_view_class = PlanningCreateView
     edit_view_class = ScopedEditView
     list_display = [
@@ -1100,14 +1163,15 @@ class AvailabilityViewSet(ScopedModelViewSet):
     )
 
 
-class AbsenceViewSet(ScopedModelViewSet):
-    """Absences without their reason: it stays the person's own (never shown here)."""
+class AbsenceViewSet(PlanningViewSet):
+    """Absences without their reason: it stays the person's own (never shown, nor exported)."""
 
     model = Absence
     icon = "cross"
     menu_label = gettext_lazy("Absences")
     url_prefix = "agenda/absences"
     url_namespace = "sessions_absences"
+    index_view_class = AbsenceIndexView
     add_view_class = PlanningCreateView
     edit_view_class = ScopedEditView
     list_display = [

@@ -142,7 +142,7 @@ def test_a_job_whose_upload_expired_fails_with_a_message(signed_in, demo_data):
     with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(minutes=50)):
         import_jobs.run_job(job.pk)
     job.refresh_from_db()
-    assert job.status == ImportJobStatus.FAILED and "upload it again" in job.message
+    assert job.status == ImportJobStatus.FAILED and "envoyez-le à nouveau" in job.message
     payload = client.get(_urls(token)["status"]).json()
     assert payload["finished"] and payload["summary"] == job.message
 
