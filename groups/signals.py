@@ -17,6 +17,8 @@ def neutral_log_label(sender, instance, **kwargs) -> None:
     """Wagtail's log entries are labelled with str(instance) and listed in the site history
     report to anyone holding a permission on the model: a child's record is labelled by its
     kind and row number there, never by its code or alias."""
+    if kwargs.get("raw"):
+        return  # loaded from a backup or fixture: labelled when first saved
     content_type = instance.content_type
     if f"{content_type.app_label}.{content_type.model}" not in CHILD_MODELS:
         return

@@ -17,3 +17,5 @@ def register() -> None:
         NetworkSettings, "the network's own contact details, not a person's"
     )
     privacy.declare_no_personal_data(DueJobRun, "when each due job last ran")
+    # network declares the task results; their retention is applied by hub's own due job.
+    privacy.link_retention("django_tasks_database.DBTaskResult", job="hub.prune_task_results")

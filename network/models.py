@@ -359,3 +359,25 @@ class ImportJob(models.Model):
     def general_errors(self) -> list[str]:
         """As `ImportReport.general_errors`, so that the report template shows a job too."""
         return [self.message] if self.message else []
+
+
+class ErasureLog(models.Model):
+    """An erasure to re-apply after restoring a backup taken before it: a key, never a name.
+
+    `key` is an HMAC (server secret) of the erased row's kind, id and a value fixed at its
+    creation (network.privacy_services.erasure_key): it finds the row again in a restored
+    database, and nothing else.
+    """
+
+    subject = models.CharField(_("kind of record"), max_length=100)
+    key = models.CharField(_("pseudonymous key"), max_length=64, unique=True, editable=False)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["erased_at", "pk"]
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasure log")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.erased_at:%Y-%m-%d %H:%M} {self.subject}:{self.key[:12]}"

@@ -4,6 +4,12 @@ Each model holding personal data is registered with its purpose, legal basis and
 function exporting a person's rows and one erasing them; a model holding none is declared so,
 with the reason. A test fails while an installed model is neither (DESIGN: "Privacy by design").
 Higher apps declare their own models from their AppConfig.ready().
+
+A retention that can be applied without a person's judgement comes with a `purge(now)`
+function: the site's registry schedules it as a due job (`run_due_jobs`), daily unless told
+otherwise, or names the due job of the app that already applies it (`purge_job`). Models whose
+deletion must survive the restore of an older backup are tracked (`track_erasures`): each
+deletion leaves a pseudonymous key in the erasure log (network.privacy_services).
 """
 
 from __future__ import annotations
@@ -11,29 +17,43 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
+from django.db.models.signals import post_delete
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import audit
-from .models import AuditEntry, Commune, ImportJob, Invitation, MemberProfile, Organisation
+from . import audit, retention
+from .models import (
+    AuditEntry,
+    Commune,
+    ErasureLog,
+    ImportJob,
+    Invitation,
+    MemberProfile,
+    Organisation,
+)
+from .registries import DueJob, Registry, due_jobs
 
 Row = dict[str, Any]
 Exporter = Callable[[Any], list[Row]]
 Eraser = Callable[[Any], int]
 RowsAbout = Callable[[Any], models.QuerySet]
+Purger = Callable[[datetime], int]
 Text = str | Promise
+
+DAILY = timedelta(days=1)
 
 # Erasers run in this order: those looking for traces of a person's rows (history, revisions)
 # run before the rows themselves go, and the user row goes last.
@@ -57,6 +77,32 @@ class PersonalData:
     erase: Eraser
     rows_about: RowsAbout | None = None
     order: int = DEFAULT_ORDER
+    # The retention applied automatically: what it deletes at a given time, and the key of
+    # the due job that runs it (empty: the retention needs a person's decision).
+    purge: Purger | None = None
+    purge_job: str = ""
+    # For the record of processing (`privacy_register`): whom the data is about, who sees
+    # it, and what makes it sensitive (special categories, children), if anything.
+    subjects: Text = ""
+    recipients: Text = ""
+    sensitive: Text = ""
+
+    @property
+    def key(self) -> str:
+        return self.model._meta.label_lower
+
+
+@dataclass(frozen=True)
+class ErasableSubject:
+    """A model whose deletions are logged, to re-apply them after restoring a backup.
+
+    `fingerprint` is a value fixed when the row is created (a code, a creation time): with the
+    primary key it tells a restored row from a newer one that took the same id.
+    """
+
+    model: type[models.Model]
+    fingerprint: Callable[[Any], str]
+    erase: Callable[[Any], Any]
 
     @property
     def key(self) -> str:
@@ -81,12 +127,25 @@ def _resolve(model_or_label: type[models.Model] | str) -> type[models.Model]:
     return model_or_label
 
 
-class PrivacyRegistry:
-    """Personal-data registrations and no-personal-data declarations, keyed by model label."""
+def _delete_row(obj: models.Model) -> Any:
+    return type(obj)._default_manager.filter(pk=obj.pk).delete()
 
-    def __init__(self) -> None:
+
+class PrivacyRegistry:
+    """Personal-data registrations and no-personal-data declarations, keyed by model label.
+
+    The site's registry (`live`) also schedules the purges as due jobs and logs the deletions
+    of tracked models; a registry made for a test does neither.
+    """
+
+    def __init__(self, *, due_jobs: Registry[DueJob] | None = None, live: bool = False) -> None:
         self._personal: dict[str, PersonalData] = {}
         self._none: dict[str, NoPersonalData] = {}
+        self._erasable: dict[str, ErasableSubject] = {}
+        # Due jobs of higher apps applying a model's retention, kept across re-registrations.
+        self._links: dict[str, tuple[str, Purger | None]] = {}
+        self._due_jobs = due_jobs
+        self._live = live
 
     def register(
         self,
@@ -100,12 +159,40 @@ class PrivacyRegistry:
         label: Text | None = None,
         rows_about: RowsAbout | None = None,
         order: int = DEFAULT_ORDER,
+        purge: Purger | None = None,
+        purge_job: str = "",
+        purge_every: timedelta = DAILY,
+        subjects: Text | None = None,
+        recipients: Text | None = None,
+        sensitive: Text = "",
     ) -> PersonalData:
         """Declare a model holding personal data; `rows_about(user)` are the rows about them.
 
-        Registering again replaces, so that ready() may run twice.
+        `purge(now)` deletes what the retention says has expired; without `purge_job` (the key
+        of an app's own due job that already runs it), the site's registry schedules it as the
+        due job `retention.<model label>`, every `purge_every`. Registering again replaces, so
+        that ready() may run twice.
         """
         model = _resolve(model)
+        key = model._meta.label_lower
+        if not purge_job and key in self._links:
+            purge_job, linked_purge = self._links[key]
+            purge = purge or linked_purge
+        if purge is not None and not purge_job:
+            purge_job = f"retention.{key}"
+            if self._due_jobs is not None:
+                self._due_jobs.register(
+                    DueJob(
+                        key=purge_job,
+                        description=_lazy_percent(
+                            _("Apply the retention rule of “%(category)s”"),
+                            category=lambda: label or model._meta.verbose_name_plural,
+                        ),
+                        interval=purge_every,
+                        task=_apply_retention_task(),
+                        kwargs={"model": key},
+                    )
+                )
         entry = PersonalData(
             model=model,
             label=label or model._meta.verbose_name_plural or model._meta.label,
@@ -116,10 +203,71 @@ class PrivacyRegistry:
             erase=erase,
             rows_about=rows_about,
             order=order,
+            purge=purge,
+            purge_job=purge_job,
+            subjects=MEMBERS if subjects is None else subjects,
+            recipients=STAFF_RECIPIENTS if recipients is None else recipients,
+            sensitive=sensitive,
         )
         self._none.pop(entry.key, None)
         self._personal[entry.key] = entry
         return entry
+
+    def link_retention(
+        self, model_or_label: type[models.Model] | str, *, job: str, purge: Purger | None = None
+    ) -> PersonalData | None:
+        """Say which due job (of a higher app) applies a registered model's retention; it holds
+        if the model is registered again."""
+        key = _resolve(model_or_label)._meta.label_lower
+        self._links[key] = (job, purge)
+        if key not in self._personal:
+            return None
+        entry = replace(
+            self._personal[key], purge_job=job, purge=purge or self._personal[key].purge
+        )
+        self._personal[key] = entry
+        return entry
+
+    def purge(self, model_or_label: type[models.Model] | str, now: datetime | None = None) -> int:
+        """Apply one model's retention now (what its due job runs); 0 when it has none."""
+        label = model_or_label if isinstance(model_or_label, str) else None
+        key = label.lower() if label else _resolve(model_or_label)._meta.label_lower
+        entry = self._personal.get(key)
+        if entry is None or entry.purge is None:
+            return 0
+        return entry.purge(now or timezone.now())
+
+    def automatic(self) -> list[PersonalData]:
+        """The registrations whose retention a due job applies."""
+        return [entry for entry in self.registered() if entry.purge_job]
+
+    def track_erasures(
+        self,
+        model_or_label: type[models.Model] | str,
+        *,
+        fingerprint: Callable[[Any], str],
+        erase: Callable[[Any], Any] | None = None,
+    ) -> ErasableSubject:
+        """Log every deletion of the model's rows (a key only), to re-apply it after a restore.
+
+        `erase(obj)` re-applies it (default: delete the row again).
+        """
+        subject = ErasableSubject(_resolve(model_or_label), fingerprint, erase or _delete_row)
+        self._erasable[subject.key] = subject
+        if self._live:
+            post_delete.connect(
+                _log_deletion,
+                sender=subject.model,
+                weak=False,
+                dispatch_uid=f"maillage-erasure-log:{subject.key}",
+            )
+        return subject
+
+    def erasable(self, label: str) -> ErasableSubject | None:
+        return self._erasable.get(label.lower())
+
+    def erasable_subjects(self) -> list[ErasableSubject]:
+        return sorted(self._erasable.values(), key=lambda subject: subject.key)
 
     def declare_no_personal_data(
         self, model_or_label: type[models.Model] | str, reason: str
@@ -133,8 +281,14 @@ class PrivacyRegistry:
     def unregister(self, model_or_label: type[models.Model] | str) -> None:
         label = model_or_label if isinstance(model_or_label, str) else None
         key = label.lower() if label else _resolve(model_or_label)._meta.label_lower
-        self._personal.pop(key, None)
+        entry = self._personal.pop(key, None)
         self._none.pop(key, None)
+        if (
+            entry is not None
+            and self._due_jobs is not None
+            and entry.purge_job == f"retention.{key}"
+        ):
+            self._due_jobs.unregister(entry.purge_job)
 
     def registered(self) -> list[PersonalData]:
         """Models holding personal data, in erasure order."""
@@ -172,12 +326,35 @@ class PrivacyRegistry:
         return found
 
 
-registry = PrivacyRegistry()
+def _apply_retention_task() -> Any:
+    from .tasks import apply_retention_task
+
+    return apply_retention_task
+
+
+def _log_deletion(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    from .privacy_services import log_erasure
+
+    log_erasure(instance)
+
+
+def _lazy_percent(message: Text, **values: Callable[[], Any]) -> Text:
+    """A translated text whose %(name)s values are read when it is shown (settings may vary)."""
+    return lazy(lambda: str(message) % {name: value() for name, value in values.items()}, str)()
+
+
+def _from_settings(name: str, default: int) -> Callable[[], int]:
+    return lambda: int(getattr(settings, name, default))
+
+
+registry = PrivacyRegistry(due_jobs=due_jobs, live=True)
 register = registry.register
 declare_no_personal_data = registry.declare_no_personal_data
 unregister = registry.unregister
 registered = registry.registered
 undeclared_models = registry.undeclared_models
+link_retention = registry.link_retention
+track_erasures = registry.track_erasures
 
 
 # --- helpers shared by exporters and erasers ---------------------------------------------------
@@ -328,7 +505,18 @@ HISTORY = _(
 AUTHORSHIP = _(
     "As long as the content exists; the link to the person is removed when their account is erased."
 )
-TEMPORARY = _("Temporary: deleted once used or stale, and with the account.")
+# Whom the data is about, and who sees it (record of processing), unless a model says otherwise.
+MEMBERS = _(
+    "Members of the network and other users of the platform: professionals, trainers, "
+    "facilitators, referents and coordinators."
+)
+STAFF_RECIPIENTS = _(
+    "The person themselves; the network coordination and the commune coordinators, each "
+    "within their role and communes. No recipient outside the network."
+)
+PLATFORM_RECIPIENTS = _(
+    "The platform's administrators only (network coordination), for security and support."
+)
 
 
 # --- auth, sessions and Wagtail ----------------------------------------------------------------
@@ -348,15 +536,34 @@ def _register_account(reg: PrivacyRegistry) -> None:
         label=_("Account"),
         purpose=_("Signing in, and knowing who does what on the platform (name, e-mail, roles)."),
         legal_basis=PUBLIC_TASK,
-        retention=_("Until the person leaves the network and asks for erasure."),
+        retention=_(
+            "Until the person leaves the network and asks for erasure. A registration never "
+            "confirmed by e-mail, or rejected, is erased with everything about it 30 days after "
+            "it was made, by a daily due job."
+        ),
         export=export,
         erase=lambda user: delete_rows(user_model._default_manager.filter(pk=user.pk)),
         rows_about=lambda user: user_model._default_manager.filter(pk=user.pk),
         order=ACCOUNT,
+        purge=retention.purge_abandoned_registrations,
+    )
+    # A restored backup would bring an erased account back: its erasure is logged to be
+    # re-applied (`reapply_erasures`). The date it joined tells it from a newer account that
+    # got the same id after the restore.
+    reg.track_erasures(
+        user_model,
+        fingerprint=lambda user: str(int(user.date_joined.timestamp())),
+        erase=_erase_again,
     )
     reg.declare_no_personal_data("auth.Group", "the roles themselves, not who holds them")
     reg.declare_no_personal_data("auth.Permission", "permission definitions")
     reg.declare_no_personal_data("contenttypes.ContentType", "names of models")
+
+
+def _erase_again(user) -> Any:
+    from .privacy_services import erase_person
+
+    return erase_person(user, origin="restore")
 
 
 def _user_sessions(user) -> list[models.Model]:
@@ -385,12 +592,15 @@ def _register_sessions(reg: PrivacyRegistry) -> None:
         purpose=_("Keeping the person signed in on their devices."),
         legal_basis=SECURITY,
         retention=_(
-            "Until sign-out or expiry (ten hours at most); expired sessions are deleted every "
-            "six hours."
+            "Until sign-out or expiry; expired sessions are deleted by the due jobs every six "
+            "hours; erased with the account."
         ),
         # Never the session key: it would let whoever reads the export sign in as the person.
         export=lambda user: [values(s, ["expire_date"]) for s in _user_sessions(user)],
         erase=erase,
+        purge=retention.clear_expired_sessions,
+        purge_job="network.clear_expired_sessions",
+        recipients=PLATFORM_RECIPIENTS,
     )
 
 
@@ -442,12 +652,17 @@ def _register_wagtail_admin(reg: PrivacyRegistry) -> None:
             label=_("Editing sessions"),
             purpose=_("Warning editors that someone else is editing the same item."),
             legal_basis=SECURITY,
-            retention=_("One hour after the last activity; erased with the account."),
+            retention=_(
+                "Deleted by an hourly due job once idle for an hour; erased with the account."
+            ),
             export=lambda user: [
                 values(s, ["content_type", "object_id", "last_seen_at"])
                 for s in editing._default_manager.filter(user=user)
             ],
             erase=lambda user: delete_rows(editing._default_manager.filter(user=user)),
+            purge=retention.purge_editing_sessions,
+            purge_every=timedelta(hours=1),
+            recipients=PLATFORM_RECIPIENTS,
         )
     form_state = _installed("wagtailadmin.FormState")
     if form_state is not None:
@@ -462,7 +677,10 @@ def _register_wagtail_admin(reg: PrivacyRegistry) -> None:
             label=_("Unsaved forms"),
             purpose=_("Keeping what an editor typed into a form that is not saved yet."),
             legal_basis=PUBLIC_TASK,
-            retention=TEMPORARY,
+            retention=_(
+                "Deleted once used, or by an hourly due job a day after the last change; "
+                "erased with the account."
+            ),
             export=lambda user: [
                 # Not the typed data: it may be about someone else.
                 values(s, ["content_type", "object_id", "last_updated_at"])
@@ -470,6 +688,9 @@ def _register_wagtail_admin(reg: PrivacyRegistry) -> None:
             ],
             erase=erase_form_states,
             order=TRACES,
+            purge=retention.purge_form_states,
+            purge_every=timedelta(hours=1),
+            recipients=PLATFORM_RECIPIENTS,
         )
 
 
@@ -634,7 +855,9 @@ def _register_wagtail_core(reg: PrivacyRegistry) -> None:
             label=_("Files being uploaded"),
             purpose=_("Holding a file between its upload and the form that describes it."),
             legal_basis=PUBLIC_TASK,
-            retention=TEMPORARY,
+            retention=_(
+                "Until the form describing the file is saved or cancelled; erased with the account."
+            ),
             export=lambda user: [
                 values(u, ["file"]) for u in uploaded._default_manager.filter(uploaded_by_user=user)
             ],
@@ -801,10 +1024,11 @@ def _register_media_and_contrib(reg: PrivacyRegistry) -> None:
                 "Running work in the background; a task's arguments are identifiers, never names."
             ),
             legal_basis=SECURITY,
-            retention=_("Deleted 14 days after the task finished."),
+            retention=_("Deleted by a daily due job 14 days after the task finished."),
             # Arguments are bare primary keys: which one is a person's cannot be told apart.
             export=_nothing,
             erase=_erase_nothing,
+            recipients=PLATFORM_RECIPIENTS,
         )
 
     admin_log = _installed("admin.LogEntry")
@@ -913,12 +1137,15 @@ def _register_network(reg: PrivacyRegistry) -> None:
         purpose=_("Inviting the person to join the platform, and knowing who invited whom."),
         legal_basis=PUBLIC_TASK,
         retention=_(
-            "Kept as the record of how the account was created; erased with the account, "
-            "matched by e-mail address."
+            "Accepted: kept as the record of how the account was created, as long as the "
+            "account. Never accepted: deleted by a daily due job 30 days after it expired or "
+            "was revoked. Erased with the account, matched by e-mail address."
         ),
         export=_export_invitations,
         erase=_erase_invitations,
         rows_about=_invitations_to,
+        purge=retention.purge_unused_invitations,
+        subjects=_("People invited to join the platform, and who invited them."),
     )
     reg.register(
         ImportJob,
@@ -932,20 +1159,59 @@ def _register_network(reg: PrivacyRegistry) -> None:
         ],
         erase=lambda user: delete_rows(ImportJob.objects.filter(owner=user)),
         rows_about=lambda user: ImportJob.objects.filter(owner=user),
+        purge=retention.delete_old_import_jobs,
+        purge_job="network.delete_old_import_uploads",
+        recipients=_("The person who started the import."),
     )
     reg.register(
         AuditEntry,
         label=_("Audit log"),
         purpose=_("Knowing who did what to which record, and when (never the content)."),
         legal_basis=SECURITY,
-        retention=_(
-            "Kept as the network's accountability record, under a pseudonymous key that no "
-            "longer leads to anyone once the account is erased."
+        retention=_lazy_percent(
+            _(
+                "Kept %(days)s days as the network's accountability record, then deleted by a "
+                "daily due job; entries hold a pseudonymous key that no longer leads to anyone "
+                "once the account is erased."
+            ),
+            days=_from_settings("MAILLAGE_AUDIT_RETENTION_DAYS", 5 * 365),
         ),
         export=_export_audit,
         # The log is append-only and pseudonymous: once the user row is gone, the key is
         # an HMAC of a number that no longer belongs to anyone.
         erase=_erase_nothing,
+        purge=retention.purge_audit_log,
+        purge_job="network.purge_audit_log",
+        recipients=_(
+            "The network coordination, and the data protection officer on request; never "
+            "the content of the records."
+        ),
+    )
+    reg.register(
+        ErasureLog,
+        label=_("Erasure log"),
+        purpose=_(
+            "Re-applying erasures after a backup taken before them is restored, so that an "
+            "erased person does not come back."
+        ),
+        legal_basis=_(
+            "Legal obligation to erase (GDPR art. 17) and to keep the data accurate and "
+            "secure (art. 5.1 and 32), GDPR art. 6.1.c."
+        ),
+        retention=_lazy_percent(
+            _(
+                "A pseudonymous key and a date only; kept %(days)s days, longer than the oldest "
+                "backup, then deleted by a daily due job."
+            ),
+            days=retention.erasure_log_retention_days,
+        ),
+        # The key leads to nobody in the live database: the person is gone. Erasing them
+        # again must leave the log in place, or the next restore would bring them back.
+        export=_nothing,
+        erase=_erase_nothing,
+        purge=retention.purge_erasure_log,
+        subjects=_("People and children's records that were erased."),
+        recipients=PLATFORM_RECIPIENTS,
     )
 
 
@@ -977,10 +1243,57 @@ def _register_attempts(reg: PrivacyRegistry, model: Any) -> None:
         model,
         purpose=_("Throttling repeated failed sign-ins, to protect accounts from guessing."),
         legal_basis=SECURITY,
-        retention=_("One day, then deleted by the due jobs; erased with the account."),
+        retention=_(
+            "One day, then deleted by the due jobs (every six hours); erased with the account."
+        ),
         export=export,
         erase=erase,
+        purge=retention.clear_old_login_attempts,
+        purge_job="network.clear_old_login_attempts",
+        subjects=_("Anyone who tried to sign in, members or not (name typed, IP address)."),
+        recipients=PLATFORM_RECIPIENTS,
     )
+
+
+def _device_exporter(model: Any, fields: list[str]) -> Exporter:
+    return lambda user: [values(d, fields) for d in model._default_manager.filter(user=user)]
+
+
+def _device_eraser(model: Any) -> Eraser:
+    return lambda user: delete_rows(model._default_manager.filter(user=user))
+
+
+def _register_second_factor(reg: PrivacyRegistry) -> None:
+    """django-otp: a person's authenticator key and backup codes (secrets: never exported)."""
+    for name, fields in (
+        ("otp_totp.TOTPDevice", ["confirmed", "created_at", "last_used_at"]),
+        ("otp_static.StaticDevice", ["confirmed", "created_at", "last_used_at"]),
+    ):
+        model = _installed(name)
+        if model is None:
+            continue
+        reg.register(
+            model,
+            purpose=_("A second factor at sign-in, for the roles that see children's records."),
+            legal_basis=SECURITY,
+            retention=_("Until the person turns it off or it is reset; erased with the account."),
+            export=_device_exporter(model, fields),
+            erase=_device_eraser(model),
+        )
+    tokens = _installed("otp_static.StaticToken")
+    if tokens is not None:
+        reg.register(
+            tokens,
+            purpose=_("Single-use backup codes, to sign in without the phone."),
+            legal_basis=SECURITY,
+            retention=_("Until used or replaced; erased with the account."),
+            # Secrets: their number only.
+            export=lambda user: [
+                {"backup_codes_left": tokens._default_manager.filter(device__user=user).count()}
+            ],
+            erase=lambda user: delete_rows(tokens._default_manager.filter(device__user=user)),
+            order=TRACES,
+        )
 
 
 def register_defaults(reg: PrivacyRegistry | None = None) -> PrivacyRegistry:
@@ -995,4 +1308,5 @@ def register_defaults(reg: PrivacyRegistry | None = None) -> PrivacyRegistry:
     _register_media_and_contrib(reg)
     _register_network(reg)
     _register_login_throttling(reg)
+    _register_second_factor(reg)
     return reg

@@ -1,43 +1,29 @@
-from importlib import import_module
-
-from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 
 @task()
-def clear_expired_sessions_task() -> None:
+def clear_expired_sessions_task() -> int:
     """Delete expired login sessions, so that a signed-out device leaves nothing behind."""
-    engine = import_module(settings.SESSION_ENGINE)
-    engine.SessionStore.clear_expired()
+    from .retention import clear_expired_sessions
+
+    return clear_expired_sessions(timezone.now())
 
 
 @task()
 def purge_audit_log_task() -> int:
     """The audit log has its own retention: entries older than it are deleted, oldest first."""
-    from datetime import timedelta
+    from .retention import purge_audit_log
 
-    from django.utils import timezone
-
-    from .models import AuditEntry
-
-    cutoff = timezone.now() - timedelta(days=settings.MAILLAGE_AUDIT_RETENTION_DAYS)
-    # QuerySet.delete() bypasses AuditEntry.delete(), which refuses single deletions.
-    deleted, _ = AuditEntry.objects.filter(at__lt=cutoff).delete()
-    return deleted
+    return purge_audit_log(timezone.now())
 
 
 @task()
 def clear_old_login_attempts_task() -> int:
     """Failed sign-ins are only needed while they can lock an account: keep them one day."""
-    from datetime import timedelta
+    from .retention import clear_old_login_attempts
 
-    from axes.models import AccessAttempt, AccessFailureLog
-    from django.utils import timezone
-
-    cutoff = timezone.now() - timedelta(days=1)
-    deleted = AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
-    deleted += AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
-    return deleted
+    return clear_old_login_attempts(timezone.now())
 
 
 @task()
@@ -46,6 +32,14 @@ def delete_old_import_uploads_task() -> int:
     from .import_jobs import delete_old_uploads
 
     return delete_old_uploads()
+
+
+@task()
+def apply_retention_task(model: str) -> int:
+    """Apply one registered model's retention (its `purge` in the privacy registry)."""
+    from .privacy import registry
+
+    return registry.purge(model, timezone.now())
 
 
 @task()

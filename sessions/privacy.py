@@ -1,10 +1,20 @@
 """sessions/ in the privacy registry: staffing, availability and absences are about people."""
 
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network import privacy
 
 from .models import Absence, Assignment, Availability, Closure, Series, SeriesDate, Session, Venue
+
+
+def purge_absences(now: dt.datetime) -> int:
+    """Absences that ended over a year ago: no longer needed to plan anyone."""
+    cutoff = timezone.localdate(now) - relativedelta(years=1)
+    return privacy.delete_rows(Absence.objects.filter(end_date__lt=cutoff))
 
 
 def register() -> None:
@@ -43,10 +53,14 @@ def register() -> None:
         Absence,
         purpose=_("Not planning a person on days they are away; the reason stays theirs."),
         legal_basis=privacy.PUBLIC_TASK,
-        retention=_("Until a year after the absence; erased with the account."),
+        retention=_(
+            "Until a year after the absence, then deleted by a daily due job; erased with the "
+            "account."
+        ),
         export=lambda user: [
             privacy.values(a, ["start_date", "end_date", "private_reason"])
             for a in Absence.objects.filter(person=user)
         ],
         erase=lambda user: privacy.delete_rows(Absence.objects.filter(person=user)),
+        purge=purge_absences,
     )
