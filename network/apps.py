@@ -13,7 +13,7 @@ class NetworkConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from . import permissions, privacy, registries, resources, roles, rules
+        from . import permissions, privacy, registries, resources, roles, rules, sign_in
         from .models import AuditEntry, Commune, Invitation, MemberProfile, Organisation
         from .panels import account_panel_context
         from .tasks import (
@@ -29,6 +29,7 @@ class NetworkConfig(AppConfig):
         permissions.register(Invitation, rules.InvitationRule())
         permissions.register(AuditEntry, rules.AuditRule())
         privacy.register_defaults()
+        sign_in.connect()  # session bookkeeping; sign-out and deactivation end every session
         resources.register()  # the import kinds "members" and "organisations"
 
         network_models = ("commune", "organisation", "memberprofile", "invitation")

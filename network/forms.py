@@ -167,3 +167,39 @@ class FirstSignInPasswordResetForm(PasswordResetForm):
                 user.email.casefold() == email.casefold()
             ):
                 yield user
+
+
+class SecondFactorCodeForm(forms.Form):
+    """A code of the authenticator app (six digits), or a backup code where `backup` allows."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, backup: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.backup = backup
+        if backup:
+            self.fields["code"].help_text = _(
+                "The six digits shown by your authenticator app, or one of your backup codes."
+            )
+        else:
+            self.fields["code"].help_text = _("The six digits shown by your authenticator app.")
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+    def clean_code(self) -> str:
+        from .second_factor import normalise
+
+        code = normalise(self.cleaned_data["code"])
+        digits = code.isdigit() and len(code) == 6
+        if not digits and not (self.backup and code.isalnum() and len(code) == 8):
+            raise forms.ValidationError(
+                _("Type the six digits shown by your app.")
+                if not self.backup
+                else _("Type the six digits shown by your app, or a backup code of 8 characters.")
+            )
+        return code

@@ -345,14 +345,24 @@ def reject_registration(actor: User, profile: MemberProfile) -> None:
     audit.record("member.rejected", profile, actor=actor, origin="admin")
 
 
-def end_sessions(user: User) -> int:
-    """Delete the login sessions of a user (database sessions store the user id inside)."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
-    return ended
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """Delete the sign-in sessions of a user, but `keep` (a session key): on deactivation,
+    sign-out, a reset or a new second factor.
+
+    Database sessions store the user id inside their signed data, so the live ones are
+    decoded one by one: a few hundred rows at most (ten hours' worth, expired ones are purged
+    every six hours), and no user -> key table to keep in step when Django changes a key.
+    """
+    user_id = str(user.pk)
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    if keep:
+        live = live.exclude(session_key=keep)
+    keys = [
+        session.session_key
+        for session in live.iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == user_id
+    ]
+    return Session.objects.filter(session_key__in=keys).delete()[0] if keys else 0
 
 
 @transaction.atomic

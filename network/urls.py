@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import second_factor_views, views
 
 app_name = "network"
 
@@ -13,4 +13,20 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="accept_invitation"),
     path("mon-compte/", views.ProfileView.as_view(), name="profile"),
+    path("connexion/code/", second_factor_views.verify, name="second_factor_verify"),
+    path(
+        "connexion/double-authentification/",
+        second_factor_views.setup,
+        name="second_factor_setup",
+    ),
+    path(
+        "mon-compte/double-authentification/",
+        second_factor_views.manage,
+        name="second_factor",
+    ),
+    path(
+        "mon-compte/double-authentification/codes/",
+        second_factor_views.codes,
+        name="second_factor_codes",
+    ),
 ]

@@ -21,7 +21,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 
-from . import audit, export_views, exports, import_views, permissions, services
+from . import audit, export_views, exports, import_views, permissions, second_factor, services
 from .admin_views import ScopedEditView, ScopedIndexView, ScopedModelViewSet
 from .exceptions import NetworkError
 from .forms import InviteForm
@@ -154,6 +154,13 @@ class MemberEditView(ScopedEditView):
                 buttons.append(
                     HeaderButton(label, url=reverse(f"network_members:{action}", args=[profile.pk]))
                 )
+        if second_factor.has_device(profile.user):
+            buttons.append(
+                HeaderButton(
+                    _("Reset the second factor"),
+                    url=reverse("network_members:reset_second_factor", args=[profile.pk]),
+                )
+            )
         return buttons
 
 
@@ -165,6 +172,10 @@ MEMBER_ACTIONS = {
         gettext_lazy("The member is deactivated: they can no longer sign in."),
     ),
     "reactivate": (services.reactivate_member, gettext_lazy("The member is active again.")),
+    "reset_second_factor": (
+        second_factor.reset_for_member,
+        gettext_lazy("The second factor is reset: the member sets it up again at next sign-in."),
+    ),
 }
 
 MEMBER_ACTION_QUESTIONS = {
@@ -175,6 +186,10 @@ MEMBER_ACTION_QUESTIONS = {
         "Nothing is deleted."
     ),
     "reactivate": gettext_lazy("Reactivate %(name)s?"),
+    "reset_second_factor": gettext_lazy(
+        "Reset the second factor of %(name)s (a lost phone)? They will be signed out everywhere "
+        "and set up a new app at their next sign-in. Check first that the request comes from them."
+    ),
 }
 
 
@@ -378,12 +393,23 @@ class OrganisationFilterSet(WagtailFilterSet):
         fields = ["kind", "communes", "is_active"]
 
 
+class OrganisationIndexView(ScopedIndexView):
+    @property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        url = reverse("network_organisations:export")
+        buttons.extend(export_views.export_buttons(self.request, export_views.ORGANISATIONS, url))
+        buttons.extend(import_views.import_buttons(self.request, "organisations"))
+        return buttons
+
+
 class OrganisationViewSet(ScopedModelViewSet):
     model = Organisation
     icon = "home"
     menu_label = gettext_lazy("Organisations")
     url_prefix = "organisations"
     url_namespace = "network_organisations"
+    index_view_class = OrganisationIndexView
     filterset_class = OrganisationFilterSet
     search_fields = ["name", "email"]
     search_backend_name = None
@@ -400,6 +426,15 @@ class OrganisationViewSet(ScopedModelViewSet):
         ],
         base_form_class=OrganisationForm,
     )
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("export/", self.export_view, name="export")]
+
+    def export_view(self, request):
+        rows = export_views.listing_queryset(self, request)
+        return exports.export_for(
+            request, export_views.ORGANISATIONS, rows, exports.requested_format(request)
+        )
 
 
 class CommuneViewSet(ScopedModelViewSet):

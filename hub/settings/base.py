@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "import_export",
@@ -72,9 +75,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime, then the second factor (network.middleware).
+    "network.middleware.SessionLifetimeMiddleware",
+    "network.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hub.middleware.ContentSecurityPolicyMiddleware",
+    # Cache-Control: no-store unless the view decided its own caching (feeds, Open Badges).
+    "hub.middleware.NoStoreMiddleware",
+    # 400 for a NUL byte in the URL (PostgreSQL refuses it in a query); inside the two above.
+    "hub.middleware.NulByteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a lockout into the French "too many attempts" page.
     "axes.middleware.AxesMiddleware",
@@ -139,24 +150,54 @@ AUTHENTICATION_BACKENDS = [
     "network.backends.UsernameOrEmailBackend",
 ]
 
-# Login throttling (django-axes): five failures for one name from one address lock that pair
-# for fifteen minutes; a success resets the count. No log of successful sign-ins is kept.
+# Login throttling (django-axes), on the front end's and the admin's sign-in alike: five
+# failures for one name from one address lock that pair for fifteen minutes, and twenty from
+# one address across any names lock the address (network.backends.LoginThrottleHandler); a
+# success resets the name's count. No log of successful sign-ins is kept.
 AXES_FAILURE_LIMIT = 5
+MAILLAGE_LOGIN_FAILURES_PER_ADDRESS = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "network.backends.LoginThrottleHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "network.backends.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "network.backends.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_USERNAME_CALLABLE = "network.backends.normalised_username"
 AXES_VERBOSE = False
+
+# Second factor (django-otp, TOTP apps and backup codes): required when MAILLAGE_OTP_ENFORCED
+# (production) of superusers, admin users and the roles below, who see children's records
+# (groups.rules); then the admin and the facilitator space need it whatever the role.
+# Anyone may turn it on from their account.
+MAILLAGE_OTP_ENFORCED = env_bool("MAILLAGE_OTP_ENFORCED", False)
+MAILLAGE_OTP_REQUIRED_ROLES = ("facilitator", "commune_coordinator", "network_coordination")
+MAILLAGE_OTP_PROTECTED_PATHS = ("/admin/", "/mes-groupes/")
+OTP_TOTP_ISSUER = "Maillage"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
-# Sessions expire: a shared office computer must not stay signed in.
-SESSION_COOKIE_AGE = 60 * 60 * 10
+# Sessions expire: a shared office computer must not stay signed in. network.middleware ends
+# a session idle for 30 minutes (staff roles: anyone beyond the plain professional) or two
+# hours (professionals), and any session ten hours after sign-in; signing out, or being
+# deactivated, ends every session of the person.
+MAILLAGE_SESSION_IDLE_MINUTES_STAFF = int(
+    os.environ.get("MAILLAGE_SESSION_IDLE_MINUTES_STAFF", "30")
+)
+MAILLAGE_SESSION_IDLE_MINUTES = int(os.environ.get("MAILLAGE_SESSION_IDLE_MINUTES", "120"))
+MAILLAGE_SESSION_MAX_HOURS = int(os.environ.get("MAILLAGE_SESSION_MAX_HOURS", "10"))
+MAILLAGE_SESSION_STAFF_ROLES = (
+    "referent",
+    "trainer",
+    "facilitator",
+    "commune_coordinator",
+    "network_coordination",
+)
+SESSION_COOKIE_AGE = 60 * 60 * MAILLAGE_SESSION_MAX_HOURS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -204,11 +245,36 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Background work: django-tasks with the database backend, run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Security headers shared by every environment.
+# Security headers shared by every environment (README, "Security headers").
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview view relaxes it to SAMEORIGIN itself
-CONTENT_SECURITY_POLICY_FRAME_ANCESTORS = "'self'"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (hub.middleware), in the shape of Django 6.0's SECURE_CSP. The front
+# end has no inline script or style; `frame-ancestors 'self'` lets Wagtail's preview frame it.
+MAILLAGE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+# Wagtail's admin still writes inline scripts (date pickers, inline panels) and styles.
+MAILLAGE_CSP_ADMIN = {
+    **MAILLAGE_CSP,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+}
+# No avatars from gravatar.com in the admin: it would tell a third party who uses the hub.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Maillage"
@@ -255,6 +321,13 @@ MAILLAGE_AUDIT_RETENTION_DAYS = int(os.environ.get("MAILLAGE_AUDIT_RETENTION_DAY
 # Support groups: a child's identity (alias, needs, consents, safety instructions) is purged
 # by run_due_jobs this many months after the last of their cycles closed; counts stay.
 MAILLAGE_GROUPS_RETENTION_MONTHS = int(os.environ.get("MAILLAGE_GROUPS_RETENTION_MONTHS", "12"))
+# Erasures are also appended to this file (JSON lines, a pseudonymous key and a date), kept
+# apart from the database and its backups; `reapply_erasures` reads it after a restore. The
+# erasure log's entries are kept longer than the oldest backup (README, "Backups").
+MAILLAGE_ERASURE_LOG_FILE = os.environ.get("MAILLAGE_ERASURE_LOG_FILE", "")
+MAILLAGE_ERASURE_LOG_RETENTION_DAYS = int(
+    os.environ.get("MAILLAGE_ERASURE_LOG_RETENTION_DAYS", "400")
+)
 # Imports (`import_data`, the admin wizard): largest file accepted and most rows in it.
 MAILLAGE_IMPORT_MAX_BYTES = int(os.environ.get("MAILLAGE_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 MAILLAGE_IMPORT_MAX_ROWS = int(os.environ.get("MAILLAGE_IMPORT_MAX_ROWS", "20000"))

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import STATIC_ROOT
+from .base import STATIC_ROOT, env_bool
 
 DEBUG = True
 SECRET_KEY = (
@@ -11,4 +11,6 @@ SECRET_KEY = (
 )
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 MAILLAGE_ALLOW_DEMO_DATA = True
+# Demo accounts sign in with their password alone; MAILLAGE_OTP_ENFORCED=1 to try the factor.
+MAILLAGE_OTP_ENFORCED = env_bool("MAILLAGE_OTP_ENFORCED", False)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -5,12 +5,15 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import env_bool, env_list
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50 characters or more.")
+# Rotating SECRET_KEY: the previous key(s) here, comma-separated, keep sessions, password-reset
+# links and agenda feed URLs valid until they expire (README "Security headers").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names the hub answers to.")
 
@@ -37,3 +40,5 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
+# The second factor is required of the roles that see children's records (base.py).
+MAILLAGE_OTP_ENFORCED = env_bool("MAILLAGE_OTP_ENFORCED", True)

@@ -15,6 +15,11 @@ MAILLAGE_ALLOW_DEMO_DATA = True
 # Client.login() authenticates without a request, which django-axes refuses; the tests of
 # throttling switch it on.
 AXES_ENABLED = False
+# The second factor is off, as in development; its tests switch it on. No idle timeout or
+# lifetime either: many tests travel hours or days ahead of a sign-in (tests of timeouts set them).
+MAILLAGE_OTP_ENFORCED = False
+MAILLAGE_SESSION_IDLE_MINUTES_STAFF = MAILLAGE_SESSION_IDLE_MINUTES = 0
+MAILLAGE_SESSION_MAX_HOURS = 0
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

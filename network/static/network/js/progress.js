@@ -47,6 +47,11 @@
       headers: { Accept: "application/json" },
     })
       .then(function (response) {
+        if (response.status === 401) {
+          // Signed out (the session expired): reloading leads to the sign-in page.
+          window.location.reload();
+          throw new Error("signed out");
+        }
         if (!response.ok) {
           throw new Error("HTTP " + response.status);
         }
