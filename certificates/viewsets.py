@@ -39,6 +39,7 @@ from lms.admin_forms import communes_of, local_label, person_label
 from lms.models import CourseRun, Enrolment, ModulePage
 from network import audit, exports, permissions
 from network.admin_views import (
+    BoundedSearchMixin,
     ScopedBaseObjectMixin,
     ScopedGetObjectMixin,
     ScopedIndexView,
@@ -807,7 +808,7 @@ class IssueRequestViewSet(ScopedModelViewSet):
 # --- templates (a snippet: the network coordination's) ---------------------------------------
 
 
-class TemplateIndexView(snippet_views.IndexView):
+class TemplateIndexView(BoundedSearchMixin, snippet_views.IndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset().select_related("module", "path")
         return queryset.filter(

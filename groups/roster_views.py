@@ -487,12 +487,14 @@ class RosterBoardViewSet(ViewSet):
         header = [_("Date"), _("Start"), _("End"), _("Cycle"), _("Venue")]
         header += [_("Seat %(number)s") % {"number": n} for n in range(1, columns + 1)]
 
+        def seat_label(seat) -> str:
+            if seat is None:  # fewer seats than the widest meeting: board_rows pads with None
+                return ""
+            return _("Open seat") if seat.gap else f"{seat.name} ({seat.role_label})"
+
         def cells(row: Row) -> list:
             start, end = timezone.localtime(row.meeting.start), timezone.localtime(row.meeting.end)
-            seats = [
-                _("Open seat") if seat.gap else f"{seat.name} ({seat.role_label})"
-                for seat in row.seats
-            ]
+            seats = [seat_label(seat) for seat in row.seats]
             fixed = [start.date(), f"{start:%H:%M}", f"{end:%H:%M}", str(row.cycle), row.venue]
             return fixed + seats
 

@@ -35,6 +35,7 @@ from .models import (
 )
 
 PAST_DAYS = 30
+MAX_ID = 2**63 - 1  # a larger id in a URL cannot be compared on SQLite (OverflowError)
 ATTENDANCE_OPENS = services.ATTENDANCE_OPENS
 SWAP_HORIZON_DAYS = 90  # colleagues' meetings offered: up to this long after one's own
 SWAP_MEETINGS_SHOWN = 200
@@ -417,6 +418,8 @@ def availability(request: HttpRequest) -> HttpResponse:
                             % {"meetings": _vacated_text(declared.vacated)},
                         )
                     return redirect("groups:availability")
+        else:
+            messages.error(request, _("This form could not be read; nothing was saved."))
         status = 400
     today = timezone.localdate()
     return _private(
@@ -478,6 +481,8 @@ def swap(request: HttpRequest, session_id: int) -> HttpResponse:
     in exchange); the coordination decides."""
     user = request.user
     now = timezone.now()
+    if session_id > MAX_ID:
+        raise Http404
     seat = (
         _group_meeting_seats(user)
         .filter(session_id=session_id, session__start__gt=now)

@@ -16,10 +16,12 @@ class HubConfig(AppConfig):
         from network import registries
         from network.roles import NETWORK_COORDINATION, grant
 
+        from . import choosers
         from . import privacy as hub_privacy
         from .tasks import prune_task_results_task
 
         hub_privacy.register()
+        choosers.install()
 
         registries.navigation.register(
             registries.NavEntry(key="home", label=_("Home"), url="/", order=0)

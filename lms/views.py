@@ -41,7 +41,10 @@ STATUS_MESSAGES = {
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, True):
+    # A path of this site only: redirect() would take any other word for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, True
+    ):
         return redirect(target)
     return redirect(fallback)
 

@@ -7,8 +7,11 @@ whatever the URL. Writes go through lms.services and sessions.services_staff.
 
 from __future__ import annotations
 
+import zoneinfo
+
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -30,6 +33,7 @@ from wagtail.admin.widgets.button import HeaderButton
 
 from network import exports, permissions
 from network.admin_views import (
+    BoundedSearchMixin,
     ScopedEditView,
     ScopedIndexView,
     ScopedInspectView,
@@ -43,6 +47,8 @@ from sessions.models import SessionStatus
 from . import admin_forms, registries, services
 from .exceptions import EnrolmentError
 from .models import (
+    Attendance,
+    AttendanceStatus,
     Audience,
     CourseRun,
     Enrolment,
@@ -74,6 +80,49 @@ ENROLMENTS = exports.Export(
 )
 
 
+# The words the attendance import reads back (lms.resources.STATUS_WORDS).
+ATTENDANCE_WORDS = {
+    AttendanceStatus.PRESENT: "présent",
+    AttendanceStatus.PARTIAL: "partiel",
+    AttendanceStatus.ABSENT: "absent",
+    AttendanceStatus.EXCUSED: "excusé",
+}
+
+
+def _attendance_header() -> list[str]:
+    # The attendance import's own columns (lms.resources.AttendanceResource), so that the
+    # sheet can be corrected and imported back; "Nom" is for reading and is ignored then.
+    return ["Code formation", "Nom", "E-mail", "Date", "Présence", "Heures"]
+
+
+def _attendance_rows(attendance):
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    marks = attendance.select_related("enrolment__run", "enrolment__person", "session")
+    for mark in marks.order_by(
+        "session__start", "enrolment__person__last_name", "enrolment__person__first_name", "pk"
+    ):
+        yield (
+            mark.enrolment.run.code,
+            admin_forms.person_label(mark.enrolment.person),
+            mark.enrolment.person.email,
+            mark.session.start.astimezone(zone).date(),
+            ATTENDANCE_WORDS.get(mark.status, mark.status),
+            mark.hours,
+        )
+
+
+# A run's attendance sheet, in the import's format: coordinators of the run's commune and the
+# network coordination (the "export" action of the permission layer scopes the rows).
+ATTENDANCE = exports.Export(
+    name="attendance",
+    model=Attendance,
+    permission="maillage_lms.view_attendance",
+    header=_attendance_header,
+    rows=_attendance_rows,
+    filename="presences",
+)
+
+
 def _run(request, pk, action: str = "view") -> CourseRun:
     """The run if the user may do `action` on it, else 404 (never reveal that it exists)."""
     return get_object_or_404(
@@ -95,7 +144,8 @@ def _enrolment(request, pk) -> Enrolment:
 
 def _next_url(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take any other word for a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -254,6 +304,15 @@ class RunDetailView(ScopedInspectView):
         if permissions.can(self.request.user, "export", run):
             url = reverse("lms_runs:export", args=[run.pk])
             buttons.extend(export_buttons(self.request, ENROLMENTS, url, keep_query=False))
+            if ATTENDANCE.allowed(self.request.user):
+                buttons.append(
+                    HeaderButton(
+                        _("Export attendance (CSV)"),
+                        url=reverse("lms_runs:export_attendance", args=[run.pk]),
+                        icon_name="download",
+                        priority=22,
+                    )
+                )
         if self.can_manage:
             # Enrolment lists and attendance sheets typed after the training day.
             buttons.extend(import_buttons(self.request, "enrolments", "attendance"))
@@ -419,6 +478,11 @@ class RunViewSet(ScopedModelViewSet):
             *super().get_urlpatterns(),
             path("cancel/<int:pk>/", self.cancel_view, name="cancel"),
             path("export/<int:pk>/", self.export_view, name="export"),
+            path(
+                "export/<int:pk>/presences/",
+                self.export_attendance_view,
+                name="export_attendance",
+            ),
             path("evaluations/<int:pk>/", self.evaluations_view, name="evaluations"),
         ]
 
@@ -476,6 +540,19 @@ class RunViewSet(ScopedModelViewSet):
             Enrolment.objects.filter(run=run),
             exports.requested_format(request),
             filename=f"inscriptions-{run.code}",
+            obj=run,
+        )
+
+    def export_attendance_view(self, request, pk):
+        run = _run(request, pk, "view")
+        if not permissions.can(request.user, "export", run):
+            return exports.forbidden(request)
+        return exports.export_for(
+            request,
+            ATTENDANCE,
+            Attendance.objects.filter(enrolment__run=run),
+            exports.requested_format(request),
+            filename=f"presences-{run.code}",
             obj=run,
         )
 
@@ -733,10 +810,15 @@ class EnrolmentViewSet(ScopedModelViewSet):
 # --- audiences -----------------------------------------------------------------------------
 
 
+class AudienceIndexView(BoundedSearchMixin, generic.IndexView):
+    pass
+
+
 class AudienceViewSet(ModelViewSet):
     """Publics of the modules: network-wide, no personal data (Wagtail model permissions)."""
 
     model = Audience
+    index_view_class = AudienceIndexView
     icon = "group"
     menu_label = gettext_lazy("Audiences")
     url_prefix = "formations/publics"

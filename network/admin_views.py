@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -60,7 +61,18 @@ class NoSpreadsheetExportMixin:
         return False
 
 
-class ScopedIndexView(NoSpreadsheetExportMixin, generic.IndexView):
+class BoundedSearchMixin:
+    """A listing's search term is cut to 200 characters: SQLite refuses a LIKE pattern over
+    50,000 bytes (a pasted document answered 500), and no one searches for more than a line."""
+
+    max_search_length = 200
+
+    @cached_property
+    def search_query(self):
+        return super().search_query[: self.max_search_length]
+
+
+class ScopedIndexView(BoundedSearchMixin, NoSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         queryset = super().get_base_queryset()
         return queryset.filter(
