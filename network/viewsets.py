@@ -91,7 +91,10 @@ class MemberFilterSet(WagtailFilterSet):
     organisation = django_filters.ModelChoiceFilter(
         label=gettext_lazy("Organisation"), queryset=Organisation.objects.all()
     )
-    function = django_filters.CharFilter(label=gettext_lazy("Function"), lookup_expr="icontains")
+    # At most a line: SQLite refuses a LIKE pattern over 50,000 bytes (a 500 otherwise).
+    function = django_filters.CharFilter(
+        label=gettext_lazy("Function"), lookup_expr="icontains", max_length=200
+    )
     status = django_filters.ChoiceFilter(label=gettext_lazy("Status"), choices=MemberStatus.choices)
 
     class Meta:
@@ -451,8 +454,10 @@ class CommuneViewSet(ScopedModelViewSet):
 
 
 class AuditFilterSet(WagtailFilterSet):
-    action = django_filters.CharFilter(label=gettext_lazy("Action"), lookup_expr="startswith")
-    object_type = django_filters.CharFilter(label=gettext_lazy("Object type"))
+    action = django_filters.CharFilter(
+        label=gettext_lazy("Action"), lookup_expr="startswith", max_length=200
+    )
+    object_type = django_filters.CharFilter(label=gettext_lazy("Object type"), max_length=200)
     at = django_filters.DateFromToRangeFilter(label=gettext_lazy("Date"))
 
     class Meta:
