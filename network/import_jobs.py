@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 UPLOADS_DIR = "imports"
 # The due job runs every 15 minutes: files older than 45 minutes go, so none lives an hour.
 UPLOAD_LIFETIME = timedelta(minutes=45)
-# A job row holds no content; it is kept a day so that its page can still be reloaded.
-JOB_LIFETIME = timedelta(days=1)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -146,10 +144,9 @@ def load_upload(owner_id: int, token: str, kind: ImportKind) -> Upload:
 
 
 def delete_old_uploads(now: datetime | None = None) -> int:
-    """Delete every upload file older than UPLOAD_LIFETIME (and job rows older than a day);
-    return how many files went."""
+    """Delete every upload file older than UPLOAD_LIFETIME; return how many files went (the
+    job rows have their own retention: network.retention.delete_old_import_jobs)."""
     now = now or timezone.now()
-    ImportJob.objects.filter(created_at__lt=now - JOB_LIFETIME).delete()
     storage = upload_storage()
     cutoff = now - UPLOAD_LIFETIME
     if not storage.exists(UPLOADS_DIR):
@@ -174,27 +171,48 @@ def active_job(owner_id: int, token: str) -> ImportJob | None:
     return ImportJob.objects.filter(owner_id=owner_id, token=token).order_by("-pk").first()
 
 
+def claim_job(user, upload: Upload, *, dry_run: bool, total: int) -> tuple[ImportJob, bool]:
+    """Record a running step of this upload, or return the one already queued or running
+    (a double click, another tab): (job, True when it is ours). A job its worker never
+    finished within the upload's lifetime is marked failed first."""
+    ImportJob.objects.filter(
+        owner_id=user.pk,
+        token=upload.token,
+        status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING],
+        created_at__lt=timezone.now() - UPLOAD_LIFETIME,
+    ).update(
+        status=ImportJobStatus.FAILED,
+        finished_at=timezone.now(),
+        message=_("The background worker did not run this import in time: upload the file again."),
+    )
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                owner=user, kind=upload.kind, token=upload.token, dry_run=dry_run, total=total
+            )
+    except IntegrityError:
+        running = ImportJob.objects.get(
+            owner_id=user.pk,
+            token=upload.token,
+            dry_run=dry_run,
+            status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING],
+        )
+        return running, False
+    return job, True
+
+
 def start_job(user, upload: Upload, *, dry_run: bool, total: int) -> ImportJob:
     """Record a job and hand it to the worker; a job already queued or running for the same
     upload and step is returned instead of a second one (a double click)."""
     from .tasks import import_job_task
 
-    running = ImportJob.objects.filter(
-        owner_id=user.pk,
-        token=upload.token,
-        dry_run=dry_run,
-        status__in=[ImportJobStatus.QUEUED, ImportJobStatus.RUNNING],
-    ).first()
-    if running is not None:
-        return running
-    job = ImportJob.objects.create(
-        owner=user, kind=upload.kind, token=upload.token, dry_run=dry_run, total=total
-    )
-    transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
+    job, ours = claim_job(user, upload, dry_run=dry_run, total=total)
+    if ours:
+        transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
     return job
 
 
-def _finish(job: ImportJob, report: ImportReport | None, message: str = "") -> None:
+def finish_job(job: ImportJob, report: ImportReport | None, message: str = "") -> None:
     job.finished_at = timezone.now()
     job.message = message[:500]
     if report is not None:
@@ -227,7 +245,7 @@ def run_job(job_id: int) -> ImportJob | None:
         message = getattr(error, "message", "") or _(
             "The uploaded file is no longer available (files are kept an hour): upload it again."
         )
-        _finish(job, None, str(message))
+        finish_job(job, None, str(message))
         return job
 
     def progress(done: int, total: int) -> None:
@@ -238,16 +256,17 @@ def run_job(job_id: int) -> ImportJob | None:
             kind, table, job.owner, dry_run=job.dry_run, origin="admin", progress=progress
         )
     except (TableError, NotAllowed) as error:
-        _finish(job, None, str(getattr(error, "message", error)))
+        finish_job(job, None, str(getattr(error, "message", error)))
         return job
-    except Exception:
-        # Never the rows in the log: only which job failed.
-        logger.exception("Import job %s failed", job.pk)
-        _finish(job, None, _("The import failed unexpectedly; nothing was written."))
-        raise
+    except Exception as error:
+        # Never the rows in the log (an exception's text may quote a cell): the job and the
+        # kind of error only.
+        logger.error("Import job %s failed: %s", job.pk, type(error).__name__)  # noqa: TRY400
+        finish_job(job, None, _("The import failed unexpectedly; nothing was written."))
+        return job
     if report.written:
         upload.delete()  # imported: the file (and its preview) is not kept
     else:
         upload.save_report(report)
-    _finish(job, report)
+    finish_job(job, report)
     return job

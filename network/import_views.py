@@ -34,7 +34,9 @@ from .import_jobs import (
     Upload,
     active_job,
     background_rows,
+    claim_job,
     delete_old_uploads,
+    finish_job,
     load_upload,
     save_upload,
     start_job,
@@ -288,7 +290,17 @@ def confirm_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpRes
     if len(table.rows) > background_rows():
         start_job(request.user, stored, dry_run=False, total=len(table.rows))
         return redirect("network_import:progress", kind=kind.key, upload=stored.token)
-    report = run_import(kind, table, request.user, dry_run=False)
+    # A small file is imported at once, but claimed like a large one: a second click while
+    # it runs is sent to the progress page rather than importing the file twice.
+    job, ours = claim_job(request.user, stored, dry_run=False, total=len(table.rows))
+    if not ours:
+        return redirect("network_import:progress", kind=kind.key, upload=stored.token)
+    try:
+        report = run_import(kind, table, request.user, dry_run=False)
+    except Exception:
+        finish_job(job, None, gettext("The import failed unexpectedly; nothing was written."))
+        raise
+    finish_job(job, report)
     if not report.written:
         # Something changed since the preview: the rows are shown again, nothing written.
         stored.save_report(report)
@@ -301,9 +313,9 @@ def confirm_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpRes
     )
 
 
-def _job_or_404(request: HttpRequest, upload: str) -> ImportJob:
+def _job_or_404(request: HttpRequest, kind: ImportKind, upload: str) -> ImportJob:
     job = active_job(request.user.pk, upload)  # the owner is part of the query
-    if job is None:
+    if job is None or job.kind != kind.key:
         raise Http404
     return job
 
@@ -355,7 +367,7 @@ def progress_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpRe
     """A large file's check or import, followed by a progress bar (the page polls `status`)."""
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    job = _job_or_404(request, upload)
+    job = _job_or_404(request, kind, upload)
     payload = _job_payload(kind, job)
     if payload["next_url"]:
         return redirect(payload["next_url"])
@@ -375,7 +387,7 @@ def progress_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpRe
 
 @admin_view
 def status_view(request: HttpRequest, kind: ImportKind, upload: str) -> HttpResponse:
-    response = JsonResponse(_job_payload(kind, _job_or_404(request, upload)))
+    response = JsonResponse(_job_payload(kind, _job_or_404(request, kind, upload)))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -362,8 +362,18 @@ def run_import(
             if to_write:
                 resource.write(to_write)
             _audit(kind, report, actor, origin)
-    except (DatabaseError, ValueError) as error:
-        # The database refused the batch (a concurrent change, say): nothing was written.
+    except DatabaseError:
+        # The database refused the batch (a concurrent change, say): nothing was written. Its
+        # own text may quote a row's values (PostgreSQL's DETAIL): not shown, not kept.
+        report.general_errors.append(
+            _(
+                "The import was cancelled, nothing was written: the data changed meanwhile. "
+                "Import the file again."
+            )
+        )
+        return report
+    except ValueError as error:
+        # Our resources' own refusals (French, no row content).
         report.general_errors.append(
             _("The import was cancelled, nothing was written: %(error)s") % {"error": error}
         )

@@ -341,6 +341,14 @@ class ImportJob(models.Model):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
         default_permissions = ()
+        constraints = [
+            # One check and one import at a time per upload: a double click is refused here.
+            models.UniqueConstraint(
+                fields=["owner", "token", "dry_run"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_import_job_per_upload",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

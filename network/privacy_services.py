@@ -235,12 +235,17 @@ def erasure_key(subject: str, pk: Any, fingerprint: str, secret: str | None = No
     """The pseudonymous key of an erased row: an HMAC (server secret) of its kind, id and
     fingerprint. Without the secret and a database still holding the row, it leads nowhere."""
     value = f"{subject.lower()}:{pk}:{fingerprint}"
+    secret = secret or _secrets()[0]
     return salted_hmac(ERASURE_SALT, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 def _secrets() -> list[str]:
-    """The current secret first, then those it replaced (keys logged before a rotation)."""
-    return [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    """The erasure log's own secret when set (MAILLAGE_ERASURE_KEY, never rotated: the log
+    must match for as long as backups are kept), else SECRET_KEY; then the secrets it replaced
+    (keys logged before a rotation)."""
+    own = getattr(settings, "MAILLAGE_ERASURE_KEY", "")
+    fallbacks = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [own, *fallbacks] if own else fallbacks
 
 
 def erasure_log_file() -> Path | None:

@@ -180,9 +180,14 @@ def reset_for_member(actor: User, profile: MemberProfile) -> None:
 
 
 def reset(user: User, *, actor: User | None = None, origin: str = "admin") -> None:
-    """Delete every device of `user` and end their sessions (also `reset_second_factor`)."""
+    """Delete every device of `user`, end their sessions and make their password unusable
+    (also `reset_second_factor`): whoever asked for the reset of a "lost phone" may hold only
+    the password, so setting up a new app first takes the "forgotten password" link sent to
+    the person's mailbox."""
     from .services import end_sessions
 
     _delete_devices(user)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     end_sessions(user)
     audit.record("second_factor.reset", user, actor=actor, origin=origin)

@@ -35,7 +35,8 @@ def _person(request: HttpRequest) -> User:
 
 def _next_url(request: HttpRequest, default: str = "dashboard") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take any other word for a URL name (a 500).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -177,7 +177,10 @@ MEMBER_ACTIONS = {
     "reactivate": (services.reactivate_member, gettext_lazy("The member is active again.")),
     "reset_second_factor": (
         second_factor.reset_for_member,
-        gettext_lazy("The second factor is reset: the member sets it up again at next sign-in."),
+        gettext_lazy(
+            "The second factor is reset: the member chooses a new password through “Forgotten "
+            "password?” (a link sent to their mailbox), then sets up a new app."
+        ),
     ),
 }
 
@@ -190,8 +193,9 @@ MEMBER_ACTION_QUESTIONS = {
     ),
     "reactivate": gettext_lazy("Reactivate %(name)s?"),
     "reset_second_factor": gettext_lazy(
-        "Reset the second factor of %(name)s (a lost phone)? They will be signed out everywhere "
-        "and set up a new app at their next sign-in. Check first that the request comes from them."
+        "Reset the second factor of %(name)s (a lost phone)? They will be signed out everywhere, "
+        "choose a new password through the link e-mailed by “Forgotten password?”, then set up "
+        "a new app. Check first that the request comes from them."
     ),
 }
 

@@ -197,7 +197,7 @@ MAILLAGE_SESSION_STAFF_ROLES = (
     "commune_coordinator",
     "network_coordination",
 )
-SESSION_COOKIE_AGE = 60 * 60 * MAILLAGE_SESSION_MAX_HOURS
+SESSION_COOKIE_AGE = 60 * 60 * (MAILLAGE_SESSION_MAX_HOURS or 10)  # 0: no limit of ours
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -325,6 +325,8 @@ MAILLAGE_GROUPS_RETENTION_MONTHS = int(os.environ.get("MAILLAGE_GROUPS_RETENTION
 # apart from the database and its backups; `reapply_erasures` reads it after a restore. The
 # erasure log's entries are kept longer than the oldest backup (README, "Backups").
 MAILLAGE_ERASURE_LOG_FILE = os.environ.get("MAILLAGE_ERASURE_LOG_FILE", "")
+# The erasure log's own secret (production: set it once, never rotate it; empty: SECRET_KEY).
+MAILLAGE_ERASURE_KEY = os.environ.get("MAILLAGE_ERASURE_KEY", "")
 MAILLAGE_ERASURE_LOG_RETENTION_DAYS = int(
     os.environ.get("MAILLAGE_ERASURE_LOG_RETENTION_DAYS", "400")
 )

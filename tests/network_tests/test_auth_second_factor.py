@@ -235,8 +235,14 @@ def test_the_admin_resets_a_lost_device(demo_data, otp_on, traveller):
     assert coordination.post(url).status_code == 302
     assert not TOTPDevice.objects.filter(user=member.user).exists()
     assert not StaticToken.objects.filter(device__user=member.user).exists()
-    # Signed out everywhere; at the next sign-in, they enrol again.
+    # Signed out everywhere; the password alone no longer signs in (it may be what a thief
+    # holds): the e-mailed "forgotten password" link comes first, then they enrol again.
     assert facilitator.get("/mes-groupes/")["Location"].startswith("/connexion/")
+    assert not Client().login(username="animateur", password=PASSWORD)
+    member.user.refresh_from_db()
+    assert not member.user.has_usable_password()
+    member.user.set_password(PASSWORD)  # as the e-mailed link does
+    member.user.save()
     again = _signed_in("animateur")
     assert again.get("/mes-groupes/")["Location"].startswith(SETUP)
     assert AuditEntry.objects.filter(action="second_factor.reset").count() == 1
@@ -275,3 +281,14 @@ def test_the_privacy_export_holds_no_secret_and_erasure_leaves_no_device(demo_da
     privacy_services.erase_person(user)
     assert not TOTPDevice.objects.filter(user_id=user.pk).exists()
     assert not StaticToken.objects.filter(device__user_id=user.pk).exists()
+
+
+def test_a_next_that_is_not_a_path_of_the_site_goes_to_the_dashboard(
+    demo_data, otp_on, traveller
+):
+    _device("animateur")
+    for bad in ("dashboard-nope", "https://evil.example/", "//evil.example/"):
+        traveller.shift(dt.timedelta(seconds=31))  # a code is accepted once
+        client = _signed_in("animateur")
+        response = client.post(f"{VERIFY}?{urlencode({'next': bad})}", {"code": code_for()})
+        assert response.status_code == 302 and "evil" not in response["Location"], bad

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from network import import_jobs
+from network import import_jobs, retention
 from network.models import AuditEntry, ImportJob, ImportJobStatus, MemberProfile
 from network.tabular import read_table
 from tests.network_tests.test_import_wizard import (  # noqa: F401 (the fixture clears uploads)
@@ -161,7 +161,7 @@ def test_old_jobs_go_with_the_due_job(signed_in, demo_data):
         _progress_token(_upload(client, _csv(*_rows(700, 4))))
     _progress_token(_upload(client, _csv(*_rows(710, 4))))
     assert ImportJob.objects.count() == 2
-    import_jobs.delete_old_uploads()
+    retention.delete_old_import_jobs(dt.datetime.now(tz=dt.UTC))
     assert ImportJob.objects.count() == 1
 
 
@@ -206,3 +206,36 @@ def test_a_report_survives_its_round_trip_through_json(demo_data):
         (r.line, r.status, r.values, r.errors) for r in report.rows
     ]
     assert again.failed_rows_csv() == report.failed_rows_csv()
+
+
+def test_a_double_confirm_of_a_small_file_imports_it_once(signed_in, demo_data, settings):
+    settings.MAILLAGE_IMPORT_BACKGROUND_ROWS = 1000
+    client = signed_in("coordination")
+    response = _upload(client, _csv(*_rows(1000, 2)))
+    token = re.search(r"/members/([\w-]+)/$", response["Location"]).group(1)
+    upload = import_jobs.load_upload(
+        User.objects.get(username="coordination").pk, token, import_jobs.get_kind("members")
+    )
+    # Another tab's confirm is running: this one is sent to its progress, nothing is written.
+    other, ours = import_jobs.claim_job(
+        User.objects.get(username="coordination"), upload, dry_run=False, total=2
+    )
+    assert ours
+    assert client.post(_urls(token)["confirm"])["Location"] == _urls(token)["progress"]
+    assert ImportJob.objects.filter(token=token, dry_run=False).count() == 1
+    assert not User.objects.filter(email__startswith="wizard").exists()
+    # Once it is over, a confirm imports (and records its own step).
+    import_jobs.finish_job(other, None, "stopped")
+    assert client.post(_urls(token)["confirm"]).status_code == 200
+    assert User.objects.filter(email__startswith="wizard").count() == 2
+
+
+def test_a_job_the_worker_never_ran_is_given_up_after_the_uploads_lifetime(signed_in, demo_data):
+    client = signed_in("coordination")
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) - dt.timedelta(minutes=50)):
+        token = _progress_token(_upload(client, _csv(*_rows(1100, 4))))
+    stale = ImportJob.objects.get(token=token)
+    upload = import_jobs.Upload(stale.owner_id, token, "members", "upload.csv", "", "")
+    job, ours = import_jobs.claim_job(stale.owner, upload, dry_run=True, total=4)
+    stale.refresh_from_db()
+    assert ours and job.pk != stale.pk and stale.status == ImportJobStatus.FAILED
