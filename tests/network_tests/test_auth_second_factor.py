@@ -283,9 +283,7 @@ def test_the_privacy_export_holds_no_secret_and_erasure_leaves_no_device(demo_da
     assert not StaticToken.objects.filter(device__user_id=user.pk).exists()
 
 
-def test_a_next_that_is_not_a_path_of_the_site_goes_to_the_dashboard(
-    demo_data, otp_on, traveller
-):
+def test_a_next_that_is_not_a_path_of_the_site_goes_to_the_dashboard(demo_data, otp_on, traveller):
     _device("animateur")
     for bad in ("dashboard-nope", "https://evil.example/", "//evil.example/"):
         traveller.shift(dt.timedelta(seconds=31))  # a code is accepted once
