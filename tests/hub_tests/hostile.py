@@ -158,6 +158,8 @@ class PageParser(HTMLParser):
             self._form = None
         elif tag == "select":
             self._select = None
+        elif tag == "option":
+            self._option = None
         elif tag == "textarea":
             self._textarea = None
 
