@@ -28,10 +28,14 @@ def clear_old_login_attempts_task() -> int:
 
 @task()
 def delete_old_import_uploads_task() -> int:
-    """Files uploaded to the import wizard are kept at most an hour, imported or not."""
-    from .import_jobs import delete_old_uploads
+    """Files uploaded to the import wizard are kept at most an hour, imported or not; the
+    rows following their imports a day (network.retention)."""
+    from django.utils import timezone
 
-    return delete_old_uploads()
+    from .import_jobs import delete_old_uploads
+    from .retention import delete_old_import_jobs
+
+    return delete_old_uploads() + delete_old_import_jobs(timezone.now())
 
 
 @task()

@@ -137,8 +137,11 @@ def _network(expect: Expect, organisation: Organisation, someone: User) -> None:
             )
             row(_set(attempt, attempt_time=at))
 
-    for at, row in ((day_ago - EPS, expect.gone_row), (day_ago + EPS, expect.kept_row)):
-        row(ImportJob.objects.create(owner=someone, kind="members", token="t", created_at=at))
+    for token, at, row in (
+        ("old", day_ago - EPS, expect.gone_row),
+        ("new", day_ago + EPS, expect.kept_row),
+    ):
+        row(ImportJob.objects.create(owner=someone, kind="members", token=token, created_at=at))
 
     month_ago = NOW - dt.timedelta(days=retention.UNUSED_INVITATION_DAYS)
     invitations = [
