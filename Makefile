@@ -53,8 +53,10 @@ check: install
 	$(VENV)/bin/mypy hub/services.py sessions/services.py sessions/services_staff.py sessions/conflicts.py lms/services.py lms/eligibility.py certificates/services.py certificates/qualifications.py certificates/openbadges.py groups/roster.py groups/services.py network/services.py network/imports.py network/import_jobs.py network/second_factor.py network/sign_in.py network/middleware.py network/retention.py network/tabular.py network/exports.py network/privacy_services.py network/permissions.py network/audit.py network/registries.py network/roles.py
 
 # Browser tests run when /usr/bin/chromium exists; E2E=required makes its absence a failure.
+# One pytest worker per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= auto
 test: check
-	DJANGO_SETTINGS_MODULE=hub.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=hub.settings.test $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: install
 	DJANGO_SETTINGS_MODULE=hub.settings.test $(VENV)/bin/pytest -m "not browser" -x $(PYTEST_ARGS)
