@@ -435,13 +435,17 @@ def issue_or_queue(
         if standing_certificate(holder, run=achieved.run, path=achieved.path) is not None:
             return None
         if template.issue_mode == IssueMode.REVIEW:
-            request, _created = IssueRequest.objects.get_or_create(
+            request, created = IssueRequest.objects.get_or_create(
                 template=template,
                 holder=holder,
                 run=achieved.run,
                 status=RequestStatus.PENDING,
                 defaults={"commune_id": achieved.run.commune_id if achieved.run else None},
             )
+            if created:
+                from .notifications import later_review_needed
+
+                later_review_needed(request)
             return request
         return issue(achieved, holder, origin=origin)
 

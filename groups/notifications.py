@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
-from network import emails, roles
+from network import roles
+from network.models import NotificationKind
+from network.notifications import notify
 from sessions.feeds import invitation
 from sessions.models import Session
 
@@ -50,17 +53,24 @@ def coordinators_of(cycle: Cycle) -> list:
     )
 
 
+def _mine() -> str:
+    return reverse("groups:mine")
+
+
 def notify_unassigned(session: Session, person) -> None:
-    """Tell a facilitator they no longer facilitate a meeting; the calendar event goes."""
+    """Tell a facilitator they no longer facilitate a meeting; the calendar event goes (a
+    roster change: at once, or in their daily digest)."""
     if not _reachable(person):
         return
-    emails.send(
-        [person.email],
+    notify(
+        person,
+        NotificationKind.ROSTER,
         "groups/emails/unassigned",
         {"person": person, "title": session.series.agenda_title, "when": _when(session)},
-        language=emails.language_of(person),
-        calendar=invitation(session, person, method="CANCEL"),
+        url=_mine(),
+        calendars=[invitation(session, person, method="CANCEL")],
         calendar_method="CANCEL",
+        happens_at=session.start,
     )
 
 
@@ -76,16 +86,18 @@ def notify_released(session_ids: list[int], person) -> None:
     )
     if not sessions:
         return
-    emails.send(
-        [person.email],
+    notify(
+        person,
+        NotificationKind.ROSTER,
         "groups/emails/released",
         {
             "person": person,
             "meetings": [{"title": s.series.agenda_title, "when": _when(s)} for s in sessions],
         },
-        language=emails.language_of(person),
+        url=_mine(),
         calendars=[invitation(s, person, method="CANCEL") for s in sessions],
         calendar_method="CANCEL",
+        happens_at=sessions[0].start,
     )
 
 
@@ -117,9 +129,11 @@ def notify_gaps(session_ids: list[int], *, absent) -> int:
             gaps.append(
                 {"title": session.series.agenda_title, "when": _when(session), "names": names}
             )
+        board = f"{reverse('groups_roster:board')}?cycle={cycle.pk}"
         for coordinator in coordinators_of(cycle):
-            emails.send(
-                [coordinator.email],
+            if notify(
+                coordinator,
+                NotificationKind.GAPS,
                 "groups/emails/gaps",
                 {
                     "absent": absent.get_full_name() or absent.get_username(),
@@ -128,9 +142,10 @@ def notify_gaps(session_ids: list[int], *, absent) -> int:
                     "cycle_id": cycle.pk,
                     "gaps": gaps,
                 },
-                language=emails.language_of(coordinator),
-            )
-            sent += 1
+                url=board,
+                happens_at=meetings[0].start,
+            ):
+                sent += 1
     return sent
 
 
@@ -142,14 +157,21 @@ def notify_swap_proposed(swap: Swap, cycle: Cycle) -> None:
         "when": _when(swap.session),
         "counterpart": _when(swap.counterpart) if swap.counterpart is not None else None,
     }
+    first = min(s.start for s in (swap.session, swap.counterpart) if s is not None)
     for person in [*coordinators_of(cycle), swap.colleague]:
-        if _reachable(person):
-            emails.send(
-                [person.email],
-                "groups/emails/swap_proposed",
-                {**context, "for_coordinator": person.pk != swap.colleague_id},
-                language=emails.language_of(person),
-            )
+        if not _reachable(person):
+            continue
+        for_coordinator = person.pk != swap.colleague_id
+        # The coordinator is asked to decide (a request to approve); the colleague is told
+        # of a change proposed to their own roster.
+        notify(
+            person,
+            NotificationKind.APPROVALS if for_coordinator else NotificationKind.ROSTER,
+            "groups/emails/swap_proposed",
+            {**context, "for_coordinator": for_coordinator},
+            url=reverse("groups_swaps:index") if for_coordinator else _mine(),
+            happens_at=first,
+        )
 
 
 def notify_swap_decided(swap: Swap) -> None:
@@ -163,14 +185,17 @@ def notify_swap_decided(swap: Swap) -> None:
         "reason": swap.decision_reason,
     }
     given_up = {swap.requester_id: swap.session, swap.colleague_id: swap.counterpart}
+    first = min(s.start for s in (swap.session, swap.counterpart) if s is not None)
     for person in (swap.requester, swap.colleague):
         if _reachable(person):
             session = given_up.get(person.pk) if approved else None
-            emails.send(
-                [person.email],
+            notify(
+                person,
+                NotificationKind.ROSTER,
                 "groups/emails/swap_decided",
                 context,
-                language=emails.language_of(person),
-                calendar=invitation(session, person, method="CANCEL") if session else None,
+                url=_mine(),
+                calendars=[invitation(session, person, method="CANCEL")] if session else [],
                 calendar_method="CANCEL",
+                happens_at=first,
             )

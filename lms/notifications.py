@@ -56,6 +56,11 @@ def muted() -> Iterator[None]:
         _muted.reset(token)
 
 
+def is_muted() -> bool:
+    """Whether e-mails are held back here (`muted`): higher apps honour it too."""
+    return _muted.get()
+
+
 def later(kind: str, enrolment) -> None:
     """Queue the e-mail `kind` about `enrolment` once the current transaction commits."""
     if kind not in KINDS:
@@ -166,8 +171,11 @@ def _admin_run_path(run) -> str:
 
 
 def send_enrolment_email(kind: str, enrolment) -> int:
-    """Send one kind of e-mail about an enrolment; returns how many were sent."""
+    """Send one kind of e-mail about an enrolment; returns how many were sent (or kept for a
+    daily digest: requests to approve and reminders go as each person chose)."""
     from network import emails
+    from network.models import NotificationKind
+    from network.notifications import notify
 
     from .services import approvers_of, may_manage
 
@@ -184,19 +192,29 @@ def send_enrolment_email(kind: str, enrolment) -> int:
                 if may_manage(approver, enrolment.run)
                 else context["requests_path"]
             )
-            emails.send(
-                [approver.email],
+            if notify(
+                approver,
+                NotificationKind.APPROVALS,
                 "lms/emails/approval_needed",
                 {**context, "approver": approver, "requests_path": where},
-                language=emails.language_of(approver),
-            )
-            sent += 1
+                url=where,
+                happens_at=enrolment.run.starts_at,
+            ):
+                sent += 1
         return sent
     if not (person.is_active and person.email):
         return 0
-    profile = getattr(person, "member_profile", None)
-    if kind == "reminder" and profile is not None and not profile.notify_reminders:
-        return 0
+    if kind == "reminder":
+        # A reminder, as the person chose: at once, in their daily digest, or not at all.
+        told = notify(
+            person,
+            NotificationKind.REMINDERS,
+            "lms/emails/reminder",
+            context,
+            url=context["dashboard_path"],
+            calendars=invitations(enrolment.run, person, "REQUEST"),
+        )
+        return 1 if told else 0
     calendars: list[bytes] = []
     method = "REQUEST"
     if kind in WITH_INVITATION or (kind == "approved" and enrolment.holds_seat):

@@ -21,6 +21,7 @@ class NetworkConfig(AppConfig):
             clear_old_login_attempts_task,
             delete_old_import_uploads_task,
             purge_audit_log_task,
+            send_notification_digests_task,
         )
 
         permissions.register(Commune, rules.CommuneRule())
@@ -88,6 +89,16 @@ class NetworkConfig(AppConfig):
                 description=_("Delete failed sign-in attempts older than a day"),
                 interval=timedelta(hours=6),
                 task=clear_old_login_attempts_task,
+            )
+        )
+        registries.due_jobs.register(
+            registries.DueJob(
+                key="network.send_notification_digests",
+                description=_("Send the daily digests of notifications that are due"),
+                # Often enough that digests leave soon after the hour; the task itself
+                # sends at most one a day per person.
+                interval=timedelta(minutes=15),
+                task=send_notification_digests_task,
             )
         )
         registries.due_jobs.register(

@@ -15,6 +15,23 @@ def language_of(person) -> str | None:
     return getattr(profile, "preferred_language", None) or None
 
 
+def base_url() -> str:
+    """The site's address, without a trailing slash, that every link in an e-mail starts with."""
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+
+def absolute(url: str) -> str:
+    """A full address for a link in an e-mail: a path of the site, or an address as it is."""
+    if url.startswith(("http://", "https://")):
+        return url
+    return f"{base_url()}/{url.lstrip('/')}"
+
+
+def render_subject(template: str, context: dict) -> str:
+    """`<template>_subject.txt` on one line (in the active language)."""
+    return " ".join(render_to_string(f"{template}_subject.txt", context).split())
+
+
 def send(
     to: list[str],
     template: str,
@@ -35,8 +52,8 @@ def send(
     if not to:
         return
     with translation.override(language or settings.LANGUAGE_CODE):
-        context = {"base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"), **context}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        context = {"base_url": base_url(), **context}
+        subject = render_subject(template, context)
         body = render_to_string(f"{template}.txt", context)
     message = EmailMessage(subject, body, None, to)
     attached = ([calendar] if calendar is not None else []) + list(calendars or [])

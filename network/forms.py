@@ -6,7 +6,15 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commune, MemberProfile, MemberStatus, Organisation
+from .models import (
+    Commune,
+    Delivery,
+    MemberProfile,
+    MemberStatus,
+    NotificationKind,
+    Organisation,
+)
+from .notifications import preferences_of, set_preferences
 from .services import INVITABLE_ROLES
 
 
@@ -101,7 +109,8 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = MemberProfile
-        fields = ["function", "phone", "preferred_language", "notify_by_email", "notify_reminders"]
+        # The notification switches are on the notifications page (NotificationSettingsForm).
+        fields = ["function", "phone", "preferred_language"]
 
     field_order = ["first_name", "last_name", *Meta.fields]
 
@@ -118,6 +127,85 @@ class ProfileForm(forms.ModelForm):
         if commit:
             user.save(update_fields=["first_name", "last_name"])
         return profile
+
+
+NO_REMINDERS = "off"
+
+KIND_HELP = {
+    NotificationKind.ROSTER: _(
+        "When you are given or taken off a meeting or a session, when one you staff is moved "
+        "or cancelled, and about swaps that concern you."
+    ),
+    NotificationKind.GAPS: _(
+        "For coordinators: support-group meetings that lost a facilitator, with who could "
+        "replace them."
+    ),
+    NotificationKind.APPROVALS: _(
+        "Enrolment requests, swaps, certificates to review and registrations waiting for "
+        "your decision."
+    ),
+    NotificationKind.REMINDERS: _(
+        "Before your training sessions start, and before one of your certificates expires."
+    ),
+}
+
+
+class NotificationSettingsForm(forms.Form):
+    """How the signed-in person receives each kind of notification (/mon-compte/notifications/).
+
+    Without a member profile (an administrator account), only the delivery of each kind.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.profile = MemberProfile.objects.filter(user=user).first()
+        chosen = preferences_of(user)
+        if self.profile is not None:
+            self.fields["notify_by_email"] = forms.BooleanField(
+                label=_("Send me notification e-mails"),
+                required=False,
+                initial=self.profile.notify_by_email,
+                help_text=_(
+                    "Untick to receive none of the e-mails below; your dashboards still show "
+                    "everything. E-mails about your own enrolments, certificates and account "
+                    "are always sent."
+                ),
+            )
+        for kind in NotificationKind:
+            choices = list(Delivery.choices)
+            initial: str = chosen[kind.value]
+            if kind == NotificationKind.REMINDERS and self.profile is not None:
+                choices.append((NO_REMINDERS, _("No reminders")))
+                if not self.profile.notify_reminders:
+                    initial = NO_REMINDERS
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label,
+                choices=choices,
+                initial=initial,
+                widget=forms.RadioSelect,
+                help_text=KIND_HELP[kind],
+            )
+
+    def kind_fields(self):
+        return [self[kind.value] for kind in NotificationKind]
+
+    def save(self) -> None:
+        data = self.cleaned_data
+        deliveries = {
+            kind.value: data[kind.value]
+            for kind in NotificationKind
+            if data[kind.value] != NO_REMINDERS
+        }
+        has_profile = self.profile is not None
+        set_preferences(
+            self.user,
+            deliveries,
+            by_email=data["notify_by_email"] if has_profile else None,
+            reminders=data[NotificationKind.REMINDERS.value] != NO_REMINDERS
+            if has_profile
+            else None,
+        )
 
 
 class InviteForm(forms.Form):

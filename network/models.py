@@ -389,3 +389,74 @@ class ErasureLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.erased_at:%Y-%m-%d %H:%M} {self.subject}:{self.key[:12]}"
+
+
+class NotificationKind(models.TextChoices):
+    """The kinds of notification a person chooses to receive at once or in the daily digest.
+
+    Every other e-mail (about one's own enrolment, certificate or account) is sent at once.
+    """
+
+    ROSTER = "roster", _("Roster changes")
+    GAPS = "gaps", _("Meetings lacking facilitators")
+    APPROVALS = "approvals", _("Requests to approve")
+    REMINDERS = "reminders", _("Reminders")
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately, one e-mail each time")
+    DIGEST = "digest", _("Once a day, in a digest")
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one kind of notification; without a row, immediately."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_delivery_display()}"
+
+
+class PendingNotification(models.Model):
+    """A notification waiting for the person's daily digest, already rendered in their language.
+
+    It holds what the e-mail would have said (subject, a few lines, the link where to act),
+    never more: e-mails name no child. Once the digest is sent, the text is cleared and the
+    row only says that a digest went out that day (network.notifications.send_digests).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("notification awaiting the digest")
+        verbose_name_plural = _("notifications awaiting the digest")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -42,7 +42,9 @@ from .models import (
     ImportJob,
     Invitation,
     MemberProfile,
+    NotificationPreference,
     Organisation,
+    PendingNotification,
 )
 from .registries import DueJob, Registry, due_jobs
 
@@ -1162,6 +1164,42 @@ def _register_network(reg: PrivacyRegistry) -> None:
         purge=retention.delete_old_import_jobs,
         purge_job="network.delete_old_import_uploads",
         recipients=_("The person who started the import."),
+    )
+    reg.register(
+        NotificationPreference,
+        label=_("Notification preferences"),
+        purpose=_("Knowing how the person wants to be told: each time, or once a day."),
+        legal_basis=PUBLIC_TASK,
+        retention=WHILE_ACCOUNT,
+        export=lambda user: [
+            values(preference, ["kind", "delivery"])
+            for preference in NotificationPreference.objects.filter(user=user)
+        ],
+        erase=lambda user: delete_rows(NotificationPreference.objects.filter(user=user)),
+        rows_about=lambda user: NotificationPreference.objects.filter(user=user),
+        recipients=_("The person themselves."),
+    )
+    reg.register(
+        PendingNotification,
+        label=_("Notifications awaiting the daily digest"),
+        purpose=_(
+            "Gathering the notifications the person chose to receive once a day (the subject, "
+            "a few lines and a link, never a child's name) until their digest is sent."
+        ),
+        legal_basis=PUBLIC_TASK,
+        retention=_(
+            "Until the next daily digest, which empties them; the empty rows, which only say "
+            "that a digest was sent that day, are deleted after two days, and items never sent "
+            "after two weeks, by a daily due job. Erased with the account."
+        ),
+        export=lambda user: [
+            values(item, ["kind", "subject", "url", "created_at", "sent_at"])
+            for item in PendingNotification.objects.filter(user=user)
+        ],
+        erase=lambda user: delete_rows(PendingNotification.objects.filter(user=user)),
+        rows_about=lambda user: PendingNotification.objects.filter(user=user),
+        purge=retention.purge_notifications,
+        recipients=_("The person themselves, by e-mail."),
     )
     reg.register(
         AuditEntry,

@@ -17,7 +17,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from .models import AuditEntry, ErasureLog, ImportJob, Invitation, MemberStatus
+from .models import (
+    AuditEntry,
+    ErasureLog,
+    ImportJob,
+    Invitation,
+    MemberStatus,
+    PendingNotification,
+)
 
 # Failed sign-ins are only needed while they can lock an account out.
 LOGIN_ATTEMPTS_LIFETIME = timedelta(days=1)
@@ -28,6 +35,10 @@ IMPORT_JOB_LIFETIME = timedelta(days=1)
 UNUSED_INVITATION_DAYS = 30
 # A registration never confirmed, or rejected: erased a month after it was made.
 ABANDONED_REGISTRATION_DAYS = 30
+# A digest item once sent is an empty marker that the person had their digest that day.
+SENT_NOTIFICATION_LIFETIME = timedelta(days=2)
+# An item never sent (the person left, or the due jobs stopped for long): two weeks.
+UNSENT_NOTIFICATION_LIFETIME = timedelta(days=14)
 # Wagtail's own limits (EditingSession.STALE_TIMEOUT and FormState.STALE_TIMEOUT).
 EDITING_SESSION_LIFETIME = timedelta(hours=1)
 FORM_STATE_LIFETIME = timedelta(hours=24)
@@ -131,3 +142,10 @@ def purge_erasure_log(now: datetime) -> int:
     """Erasure log entries older than every backup that could still be restored."""
     cutoff = now - timedelta(days=erasure_log_retention_days())
     return ErasureLog.objects.filter(erased_at__lt=cutoff).delete()[0]
+
+
+def purge_notifications(now: datetime) -> int:
+    """Digest items sent two days ago (empty markers), and those never sent after two weeks."""
+    sent = Q(sent_at__lt=now - SENT_NOTIFICATION_LIFETIME)
+    unsent = Q(sent_at__isnull=True, created_at__lt=now - UNSENT_NOTIFICATION_LIFETIME)
+    return PendingNotification.objects.filter(sent | unsent).delete()[0]

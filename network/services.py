@@ -27,9 +27,11 @@ from .models import (
     Invitation,
     MemberProfile,
     MemberStatus,
+    NotificationKind,
     Organisation,
     hash_token,
 )
+from .notifications import notify
 from .permissions import can, coordinated_commune_ids, visible
 from .signals import member_deactivated, member_joined
 
@@ -64,22 +66,26 @@ def _username_for(email: str) -> str:
     return candidate
 
 
-def _coordinator_emails(organisation: Organisation) -> list[str]:
+def _registration_approvers(organisation: Organisation) -> list[User]:
     """Commune coordinators of the organisation's communes, else the network coordination."""
     user_model = get_user_model()
-    coordinators = user_model.objects.filter(
-        is_active=True,
-        groups__name=roles.COMMUNE_COORDINATOR.name,
-        member_profile__communes__in=organisation.communes.all(),
-    ).distinct()
-    addresses = [u.email for u in coordinators if u.email]
-    if not addresses:
-        addresses = list(
+    coordinators = list(
+        user_model.objects.filter(
+            is_active=True,
+            groups__name=roles.COMMUNE_COORDINATOR.name,
+            member_profile__communes__in=organisation.communes.all(),
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+    if not coordinators:
+        coordinators = list(
             user_model.objects.filter(is_active=True, groups__name=roles.NETWORK_COORDINATION.name)
             .exclude(email="")
-            .values_list("email", flat=True)
+            .order_by("pk")
         )
-    return addresses
+    return coordinators
 
 
 @dataclass(frozen=True)
@@ -290,11 +296,16 @@ def confirm_registration(token: str) -> MemberProfile:
         audit.record("member.registered", profile, actor=user, origin="web")
         member_joined.send(sender=MemberProfile, user=user)
     else:
-        emails.send(
-            _coordinator_emails(profile.organisation),
-            "network/emails/registration_pending",
-            {"profile": profile, "url": reverse("network_members:index") + "?status=pending"},
-        )
+        # A request to approve: at once or in each coordinator's daily digest.
+        pending = reverse("network_members:index") + "?status=pending"
+        for approver in _registration_approvers(profile.organisation):
+            notify(
+                approver,
+                NotificationKind.APPROVALS,
+                "network/emails/registration_pending",
+                {"profile": profile, "url": pending},
+                url=pending,
+            )
         audit.record("member.email_confirmed", profile, actor=None, origin="web")
     return profile
 

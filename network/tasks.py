@@ -39,6 +39,14 @@ def delete_old_import_uploads_task() -> int:
 
 
 @task()
+def send_notification_digests_task() -> int:
+    """Send the daily digests that are due (from the digest hour, once a day per person)."""
+    from .notifications import send_digests
+
+    return send_digests(timezone.now())
+
+
+@task()
 def apply_retention_task(model: str) -> int:
     """Apply one registered model's retention (its `purge` in the privacy registry)."""
     from .privacy import registry

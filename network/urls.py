@@ -13,6 +13,11 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="accept_invitation"),
     path("mon-compte/", views.ProfileView.as_view(), name="profile"),
+    path(
+        "mon-compte/notifications/",
+        views.NotificationSettingsView.as_view(),
+        name="notifications",
+    ),
     path("connexion/code/", second_factor_views.verify, name="second_factor_verify"),
     path(
         "connexion/double-authentification/",

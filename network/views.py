@@ -12,8 +12,14 @@ from django.views.generic import FormView, UpdateView
 
 from . import services
 from .exceptions import NetworkError
-from .forms import AcceptInvitationForm, ProfileForm, RegistrationForm
+from .forms import (
+    AcceptInvitationForm,
+    NotificationSettingsForm,
+    ProfileForm,
+    RegistrationForm,
+)
 from .models import MemberProfile
+from .notifications import digest_hour
 
 BACKEND = "network.backends.UsernameOrEmailBackend"
 
@@ -127,3 +133,21 @@ class ProfileView(LoginRequiredMixin, UpdateView):
 
     def get_success_url(self):
         return reverse("network:profile")
+
+
+class NotificationSettingsView(LoginRequiredMixin, FormView):
+    """The signed-in person chooses, per kind, an e-mail each time or a daily digest."""
+
+    template_name = "network/notifications.html"
+    form_class = NotificationSettingsForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(digest_hour=digest_hour(), **kwargs)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Your notification preferences are saved."))
+        return redirect("network:notifications")

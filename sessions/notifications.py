@@ -1,10 +1,14 @@
-"""E-mails to the staff of a session when it is cancelled or moved."""
+"""E-mails to the staff of a session when they are assigned, or it is cancelled or moved: roster
+changes, sent at once or in the person's daily digest (network.notifications)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from network import emails
+from django.urls import reverse
+
+from network.models import NotificationKind
+from network.notifications import notify
 
 from .feeds import invitation
 from .models import Assignment, Session
@@ -15,19 +19,24 @@ def _local(session: Session, moment: dt.datetime) -> dict[str, str]:
     return {"date": f"{local:%d/%m/%Y}", "time": f"{local:%H:%M}"}
 
 
+def _agenda() -> str:
+    return reverse("sessions:agenda")
+
+
 def _staff(session: Session):
     for assignment in session.assignments.select_related("person", "person__member_profile"):
         person = assignment.person
         if person.is_active and person.email:
-            yield person, emails.language_of(person)
+            yield person
 
 
 def notify_cancelled(session: Session) -> int:
     """Tell each person assigned that the session is cancelled; returns how many were told."""
     sent = 0
-    for person, language in _staff(session):
-        emails.send(
-            [person.email],
+    for person in _staff(session):
+        if notify(
+            person,
+            NotificationKind.ROSTER,
             "sessions/emails/session_cancelled",
             {
                 "person": person,
@@ -37,20 +46,22 @@ def notify_cancelled(session: Session) -> int:
                 "place": session.venue.public_location if session.venue else "",
                 "reason": session.reason,
             },
-            language=language,
-            calendar=invitation(session, person, method="CANCEL"),
+            url=_agenda(),
+            calendars=[invitation(session, person, method="CANCEL")],
             calendar_method="CANCEL",
-        )
-        sent += 1
+            happens_at=session.start,
+        ):
+            sent += 1
     return sent
 
 
 def notify_moved(session: Session, *, previous_start: dt.datetime, previous_place: str) -> int:
     """Tell each person assigned the new time and place of the session."""
     sent = 0
-    for person, language in _staff(session):
-        emails.send(
-            [person.email],
+    for person in _staff(session):
+        if notify(
+            person,
+            NotificationKind.ROSTER,
             "sessions/emails/session_moved",
             {
                 "person": person,
@@ -62,10 +73,11 @@ def notify_moved(session: Session, *, previous_start: dt.datetime, previous_plac
                 "place": session.venue.public_location if session.venue else "",
                 "reason": session.reason,
             },
-            language=language,
-            calendar=invitation(session, person, method="REQUEST"),
-        )
-        sent += 1
+            url=_agenda(),
+            calendars=[invitation(session, person, method="REQUEST")],
+            happens_at=min(session.start, previous_start),
+        ):
+            sent += 1
     return sent
 
 
@@ -74,8 +86,9 @@ def notify_assigned(assignment: Assignment) -> None:
     person, session = assignment.person, assignment.session
     if not (person.is_active and person.email):
         return
-    emails.send(
-        [person.email],
+    notify(
+        person,
+        NotificationKind.ROSTER,
         "sessions/emails/session_assigned",
         {
             "person": person,
@@ -85,6 +98,7 @@ def notify_assigned(assignment: Assignment) -> None:
             "end": _local(session, session.end),
             "place": session.venue.public_location if session.venue else "",
         },
-        language=emails.language_of(person),
-        calendar=invitation(session, person, method="REQUEST"),
+        url=_agenda(),
+        calendars=[invitation(session, person, method="REQUEST")],
+        happens_at=session.start,
     )

@@ -390,7 +390,6 @@ def test_member_edits_their_own_profile_and_language(client, signed_in, demo_dat
             "function": "Assistante sociale",
             "phone": "+32 4 000 00 02",
             "preferred_language": "en",
-            "notify_by_email": "on",
         },
     )
     assert response.status_code == 302

@@ -501,6 +501,7 @@ FRONT_END = {
     "network:accept_invitation": "token in the URL; a wrong token answers 404",
     "network:confirm_registration": "signed token in the URL; a wrong or old one answers 404",
     "network:profile": "the signed-in person only, no object in the URL",
+    "network:notifications": "the signed-in person's own preferences, no object in the URL",
     "network:second_factor_verify": "the signed-in person's own second factor, no object",
     "network:second_factor_setup": "the signed-in person's own second factor, no object",
     "network:second_factor": "the signed-in person's own second factor, no object",
