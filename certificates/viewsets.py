@@ -24,7 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
@@ -951,10 +951,11 @@ def _bulk_summary(bulk: BulkIssue) -> str:
             "Start again: nobody gets a certificate twice."
         ) % {"done": bulk.done, "total": bulk.total, "issued": bulk.issued}
     if bulk.status == BulkIssueStatus.DONE:
-        return _("Done: %(issued)s certificates issued out of %(total)s.") % {
-            "issued": bulk.issued,
-            "total": bulk.total,
-        }
+        return ngettext(
+            "Done: %(issued)s certificate issued out of %(total)s.",
+            "Done: %(issued)s certificates issued out of %(total)s.",
+            bulk.issued,
+        ) % {"issued": bulk.issued, "total": bulk.total}
     if bulk.status == BulkIssueStatus.QUEUED:
         return _("Waiting to start…")
     return _("%(done)s of %(total)s done, %(issued)s issued.") % {

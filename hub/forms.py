@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 
 class LoginForm(AuthenticationForm):
@@ -18,3 +19,12 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account is deactivated. Contact your coordinator."),
     }
+
+
+class AdminLoginForm(WagtailLoginForm):
+    """Wagtail's sign-in form, its password field labelled: Wagtail leaves the label to the
+    field's name, so that it reads "Password" in every language."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Password")

@@ -212,6 +212,7 @@ TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
+WAGTAILADMIN_USER_LOGIN_FORM = "hub.forms.AdminLoginForm"  # the password field labelled
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
