@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from network import audit, permissions, roles
@@ -236,7 +237,7 @@ def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
                 if hours is None:
                     errors[enrolment.pk] = _(
                         "Give the hours attended, more than 0 and less than %(hours)s."
-                    ) % {"hours": f"{length:.2f}".rstrip("0").rstrip(".")}
+                    ) % {"hours": floatformat(length, -2)}  # "1,5" in French
                     continue
             marks[enrolment.pk] = services.Mark(status, hours)
         if errors:
@@ -251,12 +252,21 @@ def attendance(request: HttpRequest, session_id: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Attendance saved for %(count)s people.") % {"count": len(marks)},
+                    ngettext(
+                        "Attendance saved for %(count)s person.",
+                        "Attendance saved for %(count)s people.",
+                        len(marks),
+                    )
+                    % {"count": len(marks)},
                 )
                 if completed:
                     messages.info(
                         request,
-                        _("%(count)s people have now completed the module.")
+                        ngettext(
+                            "%(count)s person has now completed the module.",
+                            "%(count)s people have now completed the module.",
+                            len(completed),
+                        )
                         % {"count": len(completed)},
                     )
                 return redirect(request.path)

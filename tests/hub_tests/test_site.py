@@ -119,3 +119,36 @@ def test_default_site_points_to_the_home_page(demo_data):
     home = HomePage.objects.get()
     assert home.get_site().root_page_id == home.pk
     assert Page.objects.filter(depth=2).count() == 1
+
+
+def test_accessibility_statement_follows_the_model_statement(client, demo_data):
+    """Compliance status, what is not accessible and why, how it was assessed and when, whom
+    to tell, and the enforcement procedure (Walloon decree of 2 May 2019, EU model)."""
+    from django.utils import timezone
+
+    from hub.demo.site import NETWORK_EMAIL
+
+    html = client.get("/accessibilite/").content.decode()
+    assert "partiellement conforme" in html
+    assert "WCAG 2.1, niveau AA" in html and "EN 301 549" in html
+    assert "décret wallon du 2 mai 2019" in html
+    assert "ne sont pas balisées" in html  # the certificate PDFs, with their HTML alternative
+    assert "Charge disproportionnée" in html
+    assert "axe-core" in html and "clavier seul" in html
+    reviewed = timezone.localdate().replace(day=1)
+    assert "revue pour la dernière fois le 1er " in html
+    assert f"{reviewed.year}.</p>" in html
+    assert f'href="mailto:{NETWORK_EMAIL}"' in html
+    assert "Médiateur commun de la Fédération Wallonie-Bruxelles et de la Wallonie" in html
+    assert 'href="https://www.le-mediateur.be/"' in html
+
+
+def test_loading_the_demo_again_leaves_the_statement_as_it_was(demo_data):
+    from django.core.management import call_command
+
+    page = ContentPage.objects.get(slug="accessibilite")
+    before = (list(page.body.raw_data), page.last_reviewed, page.latest_revision_id)
+    call_command("load_demo_data", "--quiet-accounts", verbosity=0)
+    page.refresh_from_db()
+    after = (list(page.body.raw_data), page.last_reviewed, page.latest_revision_id)
+    assert after == before
