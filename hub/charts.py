@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from django.utils.formats import number_format
 
-LABEL_WIDTH = 190  # room for a commune or a module's short name, left of the bars
+LABEL_WIDTH = 230  # room for a commune or a module's short name, left of the bars
 BAR_AREA = 300
 VALUE_ROOM = 60
 ROW_HEIGHT = 26
 BAR_HEIGHT = 18
-LABEL_CHARACTERS = 28
+LABEL_CHARACTERS = 26
 
 
 @dataclass(frozen=True)

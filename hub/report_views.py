@@ -21,7 +21,7 @@ from network import audit, exports
 
 from . import charts, dashboards, reports
 
-TITLE = gettext_lazy("Reports")
+TITLE = gettext_lazy("Activity reports")
 MAX_DAYS = 5 * 366
 PDF_CONTENT_TYPE = "application/pdf"
 

@@ -47,8 +47,8 @@ def test_network_coordination_dashboard_report_and_privacy_export(page: Page, si
     axe_check(page)
 
     # The report of the year, exported.
-    admin_menu(page, "Rapports")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Rapports")
+    admin_menu(page, "Rapports d'activité")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rapports d'activité")
     axe_check(page)
     page.get_by_label("Premier jour de la période").fill("2025-01-01")
     page.get_by_role("button", name="Afficher le rapport").click()
