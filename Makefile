@@ -50,7 +50,7 @@ check: install
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=hub.settings.test $(PY) manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=hub.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/mypy hub/services.py sessions/services.py sessions/services_staff.py sessions/conflicts.py lms/services.py lms/eligibility.py certificates/services.py certificates/qualifications.py certificates/openbadges.py groups/roster.py groups/services.py network/services.py network/imports.py network/import_jobs.py network/second_factor.py network/sign_in.py network/middleware.py network/retention.py network/tabular.py network/exports.py network/privacy_services.py network/permissions.py network/audit.py network/registries.py network/roles.py
+	$(VENV)/bin/mypy hub/services.py hub/dashboards.py hub/reports.py sessions/services.py sessions/services_staff.py sessions/conflicts.py lms/services.py lms/eligibility.py certificates/services.py certificates/qualifications.py certificates/openbadges.py groups/roster.py groups/services.py network/services.py network/imports.py network/import_jobs.py network/second_factor.py network/sign_in.py network/middleware.py network/retention.py network/tabular.py network/exports.py network/privacy_services.py network/permissions.py network/audit.py network/registries.py network/roles.py
 
 # Browser tests run when /usr/bin/chromium exists; E2E=required makes its absence a failure.
 # One pytest worker per core (pytest-xdist); TEST_WORKERS=0 runs them in this process.

@@ -38,7 +38,7 @@ IMAGE_MAX_PX = 600
 
 
 @lru_cache(maxsize=1)
-def _register_fonts() -> None:
+def register_fonts() -> None:
     # DejaVu covers every Latin name (ł, ş, ğ...), which the 14 standard PDF fonts do not.
     pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
@@ -121,7 +121,7 @@ def _centred(canvas: Canvas, text: str, font: str, size: float, y: float, width:
 
 def render(content: dict[str, Any], verification_url: str) -> bytes:
     """The PDF of a certificate from its frozen content."""
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1)

@@ -97,6 +97,30 @@ def _date(day: dt.date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
+def lacking_facilitators(
+    start: dt.datetime, end: dt.datetime, commune_ids: Iterable[int] | None = None
+):
+    """Group meetings starting in [start, end[ with fewer facilitators than their programme
+    asks, soonest first, each annotated with `staffed` (one query)."""
+    from django.db.models import Count, F, Q
+
+    sessions = (
+        Session.objects.filter(series__support_cycle__isnull=False, start__gte=start, start__lt=end)
+        .exclude(status=SessionStatus.CANCELLED)
+        .annotate(staffed=Count("assignments", filter=Q(assignments__role__in=FACILITATING)))
+        .filter(staffed__lt=F("series__support_cycle__programme__facilitators_per_meeting"))
+        .select_related(
+            "series__support_cycle__commune",
+            "series__support_cycle__programme",
+            "series__support_cycle__coordinator",
+        )
+        .order_by("start", "pk")
+    )
+    if commune_ids is not None:
+        sessions = sessions.filter(series__support_cycle__commune_id__in=list(commune_ids))
+    return sessions
+
+
 def facilitators() -> list:
     """Active people holding the facilitator role."""
     return list(

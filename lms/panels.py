@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from sessions.models import Assignment, Session, SessionStatus, StaffRole
 
 from .models import (
     PENDING,
+    SEAT_HOLDING,
     Enrolment,
     EnrolmentStatus,
     Evaluation,
@@ -155,6 +156,8 @@ def requests_context(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def teaching_context(request: HttpRequest) -> dict[str, Any] | None:
+    """A trainer's sessions of the last 30 days and next ones; a past session whose sheet
+    lacks someone holding a seat is "to mark" (one query)."""
     if not request.user.is_authenticated:
         return None
     now = timezone.now()
@@ -166,12 +169,25 @@ def teaching_context(request: HttpRequest) -> dict[str, Any] | None:
             session__start__gte=now - timezone.timedelta(days=30),
         )
         .exclude(session__status=SessionStatus.CANCELLED)
+        .annotate(
+            marked=Count("session__training_attendance", distinct=True),
+            expected=Count(
+                "session__series__course_run__enrolments",
+                filter=Q(session__series__course_run__enrolments__status__in=SEAT_HOLDING),
+                distinct=True,
+            ),
+        )
         .select_related("session__series__course_run__module", "session__venue__commune")
-        .order_by("session__start")[:8]
+        .order_by("session__start")[:12]
     )
     if not assignments:
         return None
-    return {"sessions": [a.session for a in assignments], "now": now}
+    to_mark = [a.session for a in assignments if a.session.end <= now and a.marked < a.expected]
+    return {
+        "to_mark": to_mark,
+        "sessions": [a.session for a in assignments if a.session not in to_mark][:8],
+        "now": now,
+    }
 
 
 def register() -> None:

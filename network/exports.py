@@ -106,17 +106,25 @@ def _xlsx_cell(sheet, value):
 
 
 def xlsx_bytes(header: list[str], rows: Iterable[Iterable]) -> bytes:
+    return xlsx_workbook_bytes([(None, header, rows)])
+
+
+def xlsx_workbook_bytes(
+    sheets: Iterable[tuple[str | None, list[str], Iterable[Iterable]]],
+) -> bytes:
+    """A workbook of (sheet title, header, rows) sheets; a title of None keeps openpyxl's."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
     carriage_return = False
-    for row in itertools.chain([header], rows):
-        cells = [_xlsx_cell(sheet, value) for value in row]
-        carriage_return = carriage_return or any(
-            c.data_type == "s" and "\r" in (c._value or "") for c in cells
-        )
-        sheet.append(cells)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=title)
+        for row in itertools.chain([header], rows):
+            cells = [_xlsx_cell(sheet, value) for value in row]
+            carriage_return = carriage_return or any(
+                c.data_type == "s" and "\r" in (c._value or "") for c in cells
+            )
+            sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     data = buffer.getvalue()
@@ -142,6 +150,13 @@ def _keep_carriage_returns(data: bytes) -> bytes:
 def xlsx_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> HttpResponse:
     response = HttpResponse(xlsx_bytes(header, rows), content_type=XLSX_CONTENT_TYPE)
     return _attachment(response, filename)
+
+
+def file_response(filename_stem: str, extension: str, content: bytes, content_type: str):
+    """`content` as the attachment `<stem>-<local time>.<extension>`, never cached."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    filename = get_valid_filename(f"{filename_stem}-{stamp}.{extension}")
+    return _attachment(HttpResponse(content, content_type=content_type), filename)
 
 
 def export_response(

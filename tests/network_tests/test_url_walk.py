@@ -403,6 +403,9 @@ SCOPED = {
     # Statistics: commune coordinators see their communes (no other commune's name), the
     # network coordination every commune; anyone else 403 or the admin login.
     "groups_statistics": (_commune_outside, set()),
+    # Reports (hub.report_views): the same figures for a period, commune coordinators' own
+    # communes only (another commune is refused by the form), the network every commune.
+    "reports": (_commune_outside, set()),
 }
 # Per extra URL of a viewset, the object it takes when it is not the viewset's own model.
 EXTRA_OBJECTS = {

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from hub.demo import agenda, certificates, groups, network, site, training
+from hub.demo import agenda, certificates, groups, history, network, site, training
 
 
 class Command(BaseCommand):
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             training.load_training(communes, organisations, today)
             certificates.load_certificates(communes, today)
             groups.load_groups(communes, today)
+            history.load_history(communes, organisations, today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         if not options["quiet_accounts"]:
             self._list_accounts()
