@@ -87,12 +87,14 @@ CUSTOM_ADMIN = {
     "groups_roster:gap",
     "groups_roster:unassign",
     "groups_roster:proposal",
+    "reports:index",
 }
 ADMIN_START = (
     "/admin/",
     "/admin/importer/members/",
     "/admin/vie-privee/",
     "/admin/groupes/statistiques/",
+    "/admin/rapports/",
     "/admin/groupes/planning/",
     "/admin/groupes/planning/proposition/",
     "/admin/groupes/echanges/",
