@@ -110,7 +110,7 @@ def render_item(template: str, context: Mapping[str, Any], language: str | None)
         context = {"base_url": emails.base_url(), **context}
         subject = emails.render_subject(template, context)
         try:
-            lines = render_to_string(f"{template}_digest.txt", context)
+            lines: str = render_to_string(f"{template}_digest.txt", context)
         except TemplateDoesNotExist:
             lines = ""
     text = "\n".join(line.strip() for line in lines.splitlines() if line.strip())

@@ -146,7 +146,7 @@ def test_professional_journey(page: Page, browser: Browser, site):
     for question, answer in (
         ("Le contenu était utile pour ma pratique", "5"),
         ("Le contenu était clair et bien organisé", "4"),
-        ("Les formateur·rices m'ont aidé·e à apprendre", "5"),
+        ("Les formateur·rice·s m'ont aidé·e à apprendre", "5"),
         ("L'organisation pratique était bonne", "3"),
     ):
         page.get_by_role("group", name=question).get_by_role("radio", name=answer).check()
