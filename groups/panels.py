@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network import registries, roles
+from network.models import MemberProfile
 from network.permissions import standing
 from sessions.models import Assignment, Session, SessionStatus
 
@@ -36,9 +37,9 @@ def statistics_context(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def facilitating_context(request: HttpRequest) -> dict[str, Any] | None:
-    """A facilitator's next meetings, and the meetings of the next weeks lacking a facilitator
-    that they could take (no hard problem: qualified, available, not absent, under the monthly
-    maximum), in a fixed number of queries."""
+    """A facilitator's next meetings, and the meetings of the next weeks lacking a facilitator,
+    in the communes where they work, that they could take (no hard problem: qualified,
+    available, not absent, under the monthly maximum), in a fixed number of queries."""
     user = request.user
     if not user.is_authenticated or not standing(user).has(roles.FACILITATOR):
         return None
@@ -56,7 +57,18 @@ def facilitating_context(request: HttpRequest) -> dict[str, Any] | None:
         .select_related("session__series__commune")
         .order_by("session__start")[:LISTED]
     )
-    gaps = list(roster.lacking_facilitators(now, horizon))
+    # Only where they work: their communes of action and those of the cycles they facilitate
+    # (a facilitator does not learn the schedule of groups elsewhere).
+    communes = set(
+        MemberProfile.communes.through.objects.filter(memberprofile__user=user).values_list(
+            "commune_id", flat=True
+        )
+    ) | set(
+        Assignment.objects.filter(
+            person=user, role__in=roster.FACILITATING, session__series__support_cycle__isnull=False
+        ).values_list("session__series__support_cycle__commune_id", flat=True)
+    )
+    gaps = list(roster.lacking_facilitators(now, horizon, communes))
     could = []
     if gaps:
         data = roster.RosterData.load(

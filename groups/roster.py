@@ -110,6 +110,7 @@ def lacking_facilitators(
         .annotate(staffed=Count("assignments", filter=Q(assignments__role__in=FACILITATING)))
         .filter(staffed__lt=F("series__support_cycle__programme__facilitators_per_meeting"))
         .select_related(
+            "series__commune",  # agenda_title without a public title
             "series__support_cycle__commune",
             "series__support_cycle__programme",
             "series__support_cycle__coordinator",

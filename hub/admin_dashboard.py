@@ -48,7 +48,8 @@ class Figures:
     def module_id(self) -> int | None:
         wanted = self.request.GET.get("module", "")
         known = {pk for pk, _title in self.modules}
-        return int(wanted) if wanted.isdigit() and int(wanted) in known else None
+        # isdecimal, not isdigit: int() refuses "²", which isdigit accepts.
+        return int(wanted) if wanted.isdecimal() and int(wanted) in known else None
 
 
 def figures_of(request: HttpRequest) -> Figures:

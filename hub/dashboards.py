@@ -76,6 +76,11 @@ class Period:
             "last": formats.date_format(self.last_day, "SHORT_DATE_FORMAT"),
         }
 
+    def whole_months(self) -> Period:
+        """From the first day of the first month to the last day of the last month."""
+        following = (self.last_day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        return Period(self.first_day.replace(day=1), following - dt.timedelta(days=1))
+
     def months(self) -> list[dt.date]:
         """The first day of every month the period touches."""
         months, day = [], self.first_day.replace(day=1)
@@ -415,9 +420,10 @@ class EvaluationRow:
 
 
 def evaluations(scope: Scope, period: Period) -> list[EvaluationRow]:
-    """Average ratings per module of the evaluations submitted in the period, in 2 queries;
-    comments are never reported (they may name someone)."""
-    low, high = period.bounds()
+    """Average ratings per module of the evaluations submitted in the whole months the period
+    touches, in 2 queries; comments are never reported (they may name someone). Whole months:
+    two periods a day apart would otherwise tell one person's ratings by difference."""
+    low, high = period.whole_months().bounds()
     rows = Evaluation.objects.filter(submitted_at__gte=low, submitted_at__lt=high)
     if not scope.everywhere:
         rows = rows.filter(enrolment__run__commune_id__in=scope.ids)
@@ -446,27 +452,18 @@ def question_labels() -> list[str]:
 # --- support groups: statistics --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StatisticsPeriod:
-    """A period as groups.statistics reads a school year (bounds and label)."""
-
-    period: Period
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        return self.period.bounds()
-
-    @property
-    def label(self) -> str:
-        return self.period.label
-
-    @property
-    def start_year(self) -> int:
-        return self.period.first_day.year
+def school_years(period: Period) -> list[statistics.SchoolYear]:
+    """The whole school years a period touches, oldest first. Support-group figures are only
+    given per whole school year: two reports on periods a day apart would otherwise reveal,
+    by difference, a count of children that the masking hides."""
+    first = statistics.SchoolYear.of(period.first_day).start_year
+    last = statistics.SchoolYear.of(period.last_day).start_year
+    return [statistics.SchoolYear(year) for year in range(first, last + 1)]
 
 
-def group_figures(user, scope: Scope, period: Period | None = None):
-    """groups.statistics' figures (small counts masked) for the scope's communes: the current
-    school year, or a period."""
-    year = statistics.SchoolYear.current() if period is None else StatisticsPeriod(period)
+def group_figures(user, scope: Scope, year: statistics.SchoolYear | None = None):
+    """groups.statistics' figures (small counts masked) for the scope's communes and a school
+    year (the current one by default)."""
+    year = year or statistics.SchoolYear.current()
     wanted = set(scope.ids)
-    return [row for row in statistics.figures(user, year) if row.commune.pk in wanted]  # type: ignore[arg-type]
+    return [row for row in statistics.figures(user, year) if row.commune.pk in wanted]

@@ -26,7 +26,7 @@ class Report:
     runs: list[dashboards.RunRow]
     evaluations: list[dashboards.EvaluationRow]
     certificates_issued: int
-    groups: list[statistics.CommuneFigures]
+    groups: list[tuple[statistics.SchoolYear, list[statistics.CommuneFigures]]]
     made_at: dt.datetime
 
     @property
@@ -51,7 +51,10 @@ def build(user, period: dashboards.Period, commune_ids: list[int] | None = None)
         runs=dashboards.runs_in(scope, period),
         evaluations=dashboards.evaluations(scope, period),
         certificates_issued=dashboards.issued_in(scope, period),
-        groups=dashboards.group_figures(user, scope, period),
+        groups=[
+            (year, dashboards.group_figures(user, scope, year))
+            for year in dashboards.school_years(period)
+        ],
         made_at=timezone.now(),
     )
 
@@ -91,8 +94,8 @@ def sections(report: Report) -> list[Section]:
             [_("Certificates issued"), report.certificates_issued],
             [_("Training evaluations received"), sum(e.answers for e in report.evaluations)],
             [
-                _("Support-group meetings held"),
-                sum(row.meetings_held for row in report.groups),
+                _("Support-group meetings held (whole school years)"),
+                sum(row.meetings_held for _year, rows in report.groups for row in rows),
             ],
         ],
     )
@@ -155,15 +158,21 @@ def sections(report: Report) -> list[Section]:
             _("Evaluations"),
             [_("Module"), _("Answers"), *dashboards.question_labels()],
             [[e.title, e.answers, *[_average(a) for a in e.averages]] for e in report.evaluations],
-            _("Average ratings out of 5; not shown below %(n)s answers. Comments are not reported.")
+            _(
+                "Average ratings out of 5 of the whole months touched by the period; not shown "
+                "below %(n)s answers. Comments are not reported."
+            )
             % {"n": dashboards.MIN_EVALUATIONS},
         ),
         Section(
             _("Support groups"),
             _("Support groups"),
-            statistics.export_header()[1:],
-            [row[1:] for row in statistics.export_rows(report.groups, report.period)],  # type: ignore[arg-type]
-            _("Counts of children below five are shown as “%(masked)s”.")
+            statistics.export_header(),
+            [row for year, rows in report.groups for row in statistics.export_rows(rows, year)],
+            _(
+                "Per whole school year (1 September to 31 August) touched by the period. Counts "
+                "of children below five are shown as “%(masked)s”."
+            )
             % {"masked": statistics.MASKED},
         ),
     ]

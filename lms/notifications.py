@@ -213,6 +213,8 @@ def send_enrolment_email(kind: str, enrolment) -> int:
             context,
             url=context["dashboard_path"],
             calendars=invitations(enrolment.run, person, "REQUEST"),
+            # A reminder is about a session within days: never after it, in tomorrow's digest.
+            happens_at=enrolment.run.starts_at,
         )
         return 1 if told else 0
     calendars: list[bytes] = []

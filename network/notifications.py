@@ -233,11 +233,10 @@ def send_digests(now: datetime | None = None) -> int:
     if since is None:
         return 0
     had_theirs = PendingNotification.objects.filter(sent_at__gte=since).values("user_id")
-    sent_ids: list[int] = []
-    people = 0
+    # Claimed in a short transaction, sent outside it: SMTP must not hold the database's
+    # write lock, and a second worker (or a run after a crash) never sends them again.
     with transaction.atomic():
         waiting = list(
-            # Another worker's digest in progress keeps its rows; they are not sent twice.
             PendingNotification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(sent_at__isnull=True, created_at__lte=now, user__is_active=True)
             .exclude(user__email="")
@@ -245,20 +244,29 @@ def send_digests(now: datetime | None = None) -> int:
             .select_related("user__member_profile")
             .order_by("user_id", "created_at", "pk")
         )
-        for _user_id, group in groupby(waiting, key=attrgetter("user_id")):
-            items = list(group)
-            try:
-                send_digest(items[0].user, items)
-            except Exception as error:  # one address refused must not hold back the others
-                # Only the kind of error: an SMTP message may quote the address.
-                logger.warning(
-                    "Digest not sent to user %s: %s", items[0].user_id, type(error).__name__
-                )
-                continue
-            sent_ids += [item.pk for item in items]
-            people += 1
-        if sent_ids:
-            PendingNotification.objects.filter(pk__in=sent_ids).update(
-                sent_at=now, subject="", text="", url=""
-            )
+        claimed = [item.pk for item in waiting]
+        if claimed:
+            PendingNotification.objects.filter(pk__in=claimed).update(sent_at=now)
+    failed: list[int] = []
+    people = 0
+    for _user_id, group in groupby(waiting, key=attrgetter("user_id")):
+        items = list(group)
+        person = items[0].user
+        # Switched off since they were kept: dropped, not sent.
+        wanted = [item for item in items if receives(person, item.kind)]
+        if not wanted:
+            continue
+        try:
+            send_digest(person, wanted)
+        except Exception as error:  # one address refused must not hold back the others
+            # Only the kind of error: an SMTP message may quote the address.
+            logger.warning("Digest not sent to user %s: %s", person.pk, type(error).__name__)
+            failed += [item.pk for item in wanted]
+            continue
+        people += 1
+    if failed:  # tried again at the next run
+        PendingNotification.objects.filter(pk__in=failed).update(sent_at=None)
+    done = sorted(set(claimed) - set(failed))
+    if done:
+        PendingNotification.objects.filter(pk__in=done).update(subject="", text="", url="")
     return people

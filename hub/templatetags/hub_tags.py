@@ -111,6 +111,10 @@ def long_date(value) -> str:
     if not value:
         return ""
     text = formats.date_format(value, "DATE_FORMAT")
-    if value.day == 1 and translation.get_language().startswith("fr") and text.startswith("1 "):
+    if (
+        value.day == 1
+        and (translation.get_language() or "").startswith("fr")
+        and text.startswith("1 ")
+    ):
         return "1er" + text[1:]
     return text

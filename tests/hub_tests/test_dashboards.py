@@ -227,6 +227,7 @@ def test_the_network_coordination_sees_every_panel_in_french(client, demo_data):
     module = ModulePage.objects.order_by("pk").first()
     assert client.get(f"/admin/?module={module.pk}").status_code == 200
     assert client.get("/admin/?module=999999").status_code == 200
+    assert client.get("/admin/?module=²").status_code == 200  # a digit int() refuses
 
 
 def test_people_without_admin_access_get_no_admin_dashboard(client, demo_data):

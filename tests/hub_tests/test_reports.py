@@ -169,7 +169,9 @@ def test_evaluation_averages_are_hidden_below_five_answers(demo_data):
     scope = dashboards.scope_for(_user("coordination"))
     answers = list(
         Evaluation.objects.filter(
-            enrolment__run__module=module, submitted_at__gte=period.bounds()[0]
+            enrolment__run__module=module,
+            submitted_at__gte=period.whole_months().bounds()[0],
+            submitted_at__lt=period.whole_months().bounds()[1],
         )
     )
     row = {r.title: r for r in dashboards.evaluations(scope, period)}[module.title]

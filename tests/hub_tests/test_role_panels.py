@@ -57,6 +57,13 @@ def test_a_facilitator_sees_their_meetings_and_the_gaps_they_could_fill(client, 
     assert free.series.support_cycle.name not in page
 
 
+def test_a_facilitator_does_not_learn_the_schedule_of_groups_elsewhere(client, demo_data):
+    elsewhere = _open_meeting(9, commune="Hamoir")  # a commune where they do not work
+    client.force_login(groups_factories.user("animateur"))
+    page = client.get("/mon-parcours/").content.decode()
+    assert f'datetime="{timezone.localtime(elsewhere.start).isoformat()}"' not in page
+
+
 def _panel_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/mon-parcours/").status_code == 200
