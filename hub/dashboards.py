@@ -363,7 +363,8 @@ def expiring(scope: Scope, today: dt.date | None = None, days: int = EXPIRY_DAYS
     )
     if not scope.everywhere:
         rows = rows.filter(commune_id__in=scope.ids)
-    return rows.order_by("valid_until", "pk")
+    # Recorded (external) certificates keep no holder name of their own: the holder's is shown.
+    return rows.select_related("holder").order_by("valid_until", "pk")
 
 
 def issued_in(scope: Scope, period: Period) -> int:
