@@ -13,7 +13,6 @@ from functools import cached_property
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from wagtail.admin.ui.components import Component
@@ -94,35 +93,14 @@ class TrainedPanel(DashboardPanel):
     def context(self) -> dict:
         f = self.figures
         trained = dashboards.trained(f.scope, f.period, f.module_id)
-        people = _("Professionals")
+        monthly = dashboards.monthly_completions(f.scope, f.period)
         return {
             "period": f.period,
             "trained": trained,
             "modules": f.modules,
             "module_id": f.module_id,
-            "by_commune": charts.bar_chart(
-                "trained-commune",
-                _("Professionals trained per commune"),
-                trained.by_commune,
-                label_header=_("Commune"),
-                value_header=people,
-            ),
-            "by_kind": charts.bar_chart(
-                "trained-kind",
-                _("Professionals trained per kind of organisation"),
-                trained.by_kind,
-                label_header=_("Kind of organisation"),
-                value_header=people,
-            ),
-            "trend": charts.bar_chart(
-                "trained-trend",
-                _("Modules completed per month"),
-                [
-                    (date_format(month, "YEAR_MONTH_FORMAT"), n)
-                    for month, n in dashboards.monthly_completions(f.scope, f.period)
-                ],
-                label_header=_("Month"),
-                value_header=_("Modules completed"),
+            "charts": charts.trained_charts(
+                "trained", trained.by_commune, trained.by_kind, monthly
             ),
         }
 

@@ -6,10 +6,12 @@ says what it shows; screen readers and keyboard users read the table, which is t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
 
 LABEL_WIDTH = 230  # room for a commune or a module's short name, left of the bars
 BAR_AREA = 300
@@ -100,3 +102,37 @@ def bar_chart(
         description=description,
         unit=unit,
     )
+
+
+def trained_charts(
+    key: str,
+    by_commune: list[tuple[str, int]],
+    by_kind: list[tuple[str, int]],
+    monthly: list[tuple[dt.date, int]],
+) -> dict[str, BarChart]:
+    """The three charts of the professionals trained, shared by the admin home and the
+    reports page: per commune, per kind of organisation, modules completed per month."""
+    people = _("Professionals")
+    return {
+        "commune": bar_chart(
+            f"{key}-commune",
+            _("Professionals trained per commune"),
+            by_commune,
+            label_header=_("Commune"),
+            value_header=people,
+        ),
+        "kind": bar_chart(
+            f"{key}-kind",
+            _("Professionals trained per kind of organisation"),
+            by_kind,
+            label_header=_("Kind of organisation"),
+            value_header=people,
+        ),
+        "months": bar_chart(
+            f"{key}-months",
+            _("Modules completed per month"),
+            [(date_format(month, "YEAR_MONTH_FORMAT"), n) for month, n in monthly],
+            label_header=_("Month"),
+            value_header=_("Modules completed"),
+        ),
+    }

@@ -142,29 +142,9 @@ class ReportView(WagtailAdminTemplateMixin, TemplateView):
                 query["last_day"] = report.period.last_day.isoformat()
             context |= {
                 "sections": reports.shown(reports.sections(report)),
-                "charts": {
-                    "commune": charts.bar_chart(
-                        "report-commune",
-                        _("Professionals trained per commune"),
-                        report.trained.by_commune,
-                        label_header=_("Commune"),
-                        value_header=_("Professionals"),
-                    ),
-                    "kind": charts.bar_chart(
-                        "report-kind",
-                        _("Professionals trained per kind of organisation"),
-                        report.trained.by_kind,
-                        label_header=_("Kind of organisation"),
-                        value_header=_("Professionals"),
-                    ),
-                    "months": charts.bar_chart(
-                        "report-months",
-                        _("Modules completed per month"),
-                        [(reports.month_label(m), n) for m, n in report.monthly],
-                        label_header=_("Month"),
-                        value_header=_("Modules completed"),
-                    ),
-                },
+                "charts": charts.trained_charts(
+                    "report", report.trained.by_commune, report.trained.by_kind, report.monthly
+                ),
                 "download_query": query.urlencode(),
             }
         return context
